@@ -1,0 +1,65 @@
+# Oversight: `make run` sets everything up and serves http://127.0.0.1:8000 on the
+# embedded default; `make test` runs the whole suite (set-up included).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+N ?= 10000
+PYTEST_ARGS ?=
+
+.PHONY: install venv deps migrate seed run serve worker stop test test-fast bench bench-search bench-workers clean
+
+install: deps migrate seed
+
+venv: $(VENV)/.created
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	touch $@
+
+deps: $(VENV)/.deps
+$(VENV)/.deps: $(VENV)/.created requirements.txt requirements-dev.txt requirements-nodeps.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	$(PIP) install --quiet --no-deps -r requirements-nodeps.txt
+	touch $@
+
+migrate: deps
+	$(PY) manage.py migrate --noinput
+
+seed: deps
+	$(PY) manage.py seed_demo
+
+run: install
+	@echo "Serving http://$(HOST):$(PORT)/ (web + Celery worker; Ctrl-C stops both)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(VENV)/bin/celery -A oversight worker --beat --loglevel=INFO --concurrency=1 \
+	  --schedule=var/celerybeat-schedule & \
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload; \
+	wait
+
+stop:
+	$(PY) -c "from pathlib import Path; from oversight.embedded_db import stop_embedded_database as s; s(Path('var/pgdata'))"
+
+test: deps browser
+	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# Playwright drives Debian's Chromium; it cannot download its own browser here.
+browser:
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium could not be installed: browser tests will be skipped"; }
+
+bench: deps
+	$(PY) -m benchmarks.pipeline
+
+bench-search: deps
+	$(PY) -m benchmarks.search --n $(N)
+
+bench-workers: deps
+	$(PY) -m benchmarks.workers
+
+clean:
+	rm -rf var/media var/broker var/celerybeat-schedule*

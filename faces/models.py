@@ -1,0 +1,160 @@
+"""Photos, the faces in them, suggested officers and the audit of every gallery search."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from pgvector.django import HnswIndex, VectorField
+
+EMBEDDING_DIMENSIONS = 128
+
+
+class Image(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        PROCESSING = "processing"
+        DONE = "done"
+        FAILED = "failed"
+
+    # The sanitised original (metadata stripped); private to volunteers.
+    file = models.FileField(upload_to="originals/%Y/%m/", max_length=255)
+    # Public rendition: civilians' faces blurred. Rebuilt when identities change.
+    public_file = models.FileField(upload_to="public/%Y/%m/", max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, unique=True)
+    format = models.CharField(max_length=10, blank=True)
+    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="images")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"
+    )
+    original_filename = models.CharField(max_length=255, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    contains_officers = models.BooleanField(null=True, blank=True)
+    labels = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Image {self.pk} ({self.status})"
+
+
+class Face(models.Model):
+    class Source(models.TextChoices):
+        DETECTOR = "detector"
+        USER = "user"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="faces")
+    # Box in original-image pixels (after EXIF orientation).
+    x = models.PositiveIntegerField()
+    y = models.PositiveIntegerField()
+    w = models.PositiveIntegerField()
+    h = models.PositiveIntegerField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detector_score = models.FloatField(null=True, blank=True)
+    officer = models.ForeignKey(
+        "departments.Officer", null=True, blank=True, on_delete=models.SET_NULL, related_name="faces"
+    )
+    is_civilian = models.BooleanField(default=False)
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True, editable=False)
+    # Why a face was not embedded (too small, poor score, recognition off…), shown to users.
+    embedding_skipped_reason = models.CharField(max_length=200, blank=True)
+    use_for_recognition = models.BooleanField(default=False)
+    identified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identified_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["image_id", "x"]
+        indexes = [
+            HnswIndex(
+                name="face_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_l2_ops"],
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(w__gt=0, h__gt=0), name="face_box_not_empty"),
+            # Detector boxes are unique per image, so a re-run cannot duplicate them.
+            models.UniqueConstraint(
+                fields=["image", "x", "y", "w", "h", "source"],
+                condition=models.Q(source="detector"),
+                name="unique_detector_box_per_image",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Face {self.pk} of image {self.image_id}"
+
+    @property
+    def box(self) -> dict[str, int]:
+        return {"x": self.x, "y": self.y, "w": self.w, "h": self.h}
+
+    @property
+    def embedded(self) -> bool:
+        return self.embedding is not None
+
+
+class MatchSuggestion(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        CONFIRMED = "confirmed"
+        REJECTED = "rejected"
+        WITHDRAWN = "withdrawn"
+
+    face = models.ForeignKey(Face, on_delete=models.CASCADE, related_name="suggestions")
+    officer = models.ForeignKey("departments.Officer", on_delete=models.CASCADE, related_name="suggestions")
+    distance = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["face_id", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["face", "officer"], name="one_suggestion_per_face_officer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Face {self.face_id} → officer {self.officer_id} ({self.status})"
+
+
+class RecognitionEvent(models.Model):
+    """Audit of every gallery search, including the ones discarded at the gate."""
+
+    class Outcome(models.TextChoices):
+        SEARCHED = "searched"
+        REFUSED = "refused"  # the policy said no: nothing was computed
+        DISCARDED = "discarded"  # a result crossed the gate and was thrown away
+
+    face = models.ForeignKey(Face, null=True, on_delete=models.SET_NULL, related_name="recognition_events")
+    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    result_count = models.PositiveSmallIntegerField(default=0)
+    detail = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} for face {self.face_id} ({self.result_count} results)"

@@ -1,0 +1,244 @@
+"""What the workers do: detect, label, and — only behind the gate — embed and search.
+
+Every step is idempotent: tasks may run twice (redelivery after a worker dies) and must
+leave the same rows. Detection is lawful everywhere; embeddings and searches happen only
+where departments.policy says so at that moment, and are written under its lock.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+import numpy as np
+
+from departments import policy
+from departments.models import RecognitionChange
+from faces.models import Face, Image, MatchSuggestion, RecognitionEvent
+from faces.pipeline.decode import ImageRejected, load_rgb
+from faces.pipeline.detect import detect_faces
+from faces.pipeline.embed import compute_embeddings
+from faces.pipeline.label import get_labeler
+from faces.pipeline.quality import embedding_skip_reason
+from faces.pipeline.search import search_gallery
+
+logger = logging.getLogger(__name__)
+
+NOT_ALLOWED_REASON = "Facial recognition is not used for this jurisdiction."
+
+
+def _claim(image_id: int) -> bool:
+    # A redelivered task finds the row in `processing` and may take it again; a finished
+    # one is left alone.
+    claimed = Image.objects.filter(
+        pk=image_id, status__in=[Image.Status.QUEUED, Image.Status.PROCESSING]
+    ).update(status=Image.Status.PROCESSING, attempts=F("attempts") + 1, updated_at=timezone.now())
+    return claimed == 1
+
+
+def image_fail(image_id: int, reason: str) -> None:
+    Image.objects.filter(pk=image_id).update(
+        status=Image.Status.FAILED, error=reason[:2000], processed_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def _read_rgb(image: Image) -> np.ndarray:
+    with image.file.open("rb") as handle:
+        data = handle.read()
+    return load_rgb(data, max_pixels=settings.FACES_DECODE_MAX_PIXELS)
+
+
+def image_process(image_id: int) -> str:
+    """Process one uploaded photo.
+
+    1. Claim the row (queued/processing → processing); anything else means done already.
+    2. Decode once; an unreadable file ends as `failed` with a readable reason.
+    3. Detect face boxes (always lawful) and store them without duplicates.
+    4. Label the photo (people, face count; never demographics).
+    5. Embed and search for every face still without an embedding — behind the gate.
+    6. Mark the photo done.
+    """
+    if not _claim(image_id):
+        return "skipped"
+    image = Image.objects.select_related("department").get(pk=image_id)
+    try:
+        rgb = _read_rgb(image)
+    except ImageRejected as exc:
+        image_fail(image_id, f"The stored photo could not be decoded: {exc}")
+        return "failed"
+    detections = detect_faces(
+        rgb, model=settings.FACES_DETECTOR, upsample=settings.FACES_UPSAMPLE, max_side=settings.FACES_DETECT_MAX_SIDE
+    )
+    for det in detections:
+        try:
+            with transaction.atomic():
+                Face.objects.get_or_create(
+                    image=image, x=det.x, y=det.y, w=det.w, h=det.h, source=Face.Source.DETECTOR,
+                    defaults={"detector_score": det.score},
+                )
+        except IntegrityError:
+            pass  # a concurrent run of the same task stored it first
+    labels = get_labeler().label(rgb, face_count=len(detections))
+    Image.objects.filter(pk=image_id).update(labels=labels)
+    faces = list(image.faces.filter(embedding__isnull=True))
+    faces_embed_and_search(rgb, image, faces)
+    Image.objects.filter(pk=image_id).update(
+        status=Image.Status.DONE, error="", processed_at=timezone.now(), updated_at=timezone.now()
+    )
+    return "done"
+
+
+def face_process(face_id: int) -> str:
+    """Embed and search one face (a box drawn by a person), behind the gate."""
+    face = Face.objects.select_related("image__department").filter(pk=face_id).first()
+    if face is None:
+        return "missing"
+    try:
+        rgb = _read_rgb(face.image)
+    except ImageRejected as exc:
+        Face.objects.filter(pk=face_id).update(embedding_skipped_reason=f"Photo unreadable: {exc}"[:200])
+        return "failed"
+    faces_embed_and_search(rgb, face.image, [face])
+    return "done"
+
+
+def _mark_skipped(faces: Iterable[Face], reason: str) -> None:
+    Face.objects.filter(pk__in=[f.pk for f in faces], embedding__isnull=True).update(
+        embedding_skipped_reason=reason[:200], processed_at=timezone.now()
+    )
+
+
+def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face]) -> None:
+    """Embed the faces and suggest officers, if and only if the policy allows it now.
+
+    1. Ask the policy; if not allowed, record why on the faces and stop (no landmarks,
+       no descriptors, nothing stored).
+    2. Drop faces that are too small or too doubtful to compare (reason stored).
+    3. Compute descriptors (the embed module asks the policy again, at the last moment).
+    4. Store each embedding under the policy's share lock, so a flag turned off
+       concurrently either purges it afterwards or prevents the write.
+    5. Search the gallery and write suggestions (again under the lock).
+    """
+    if not faces:
+        return
+    department_id = image.department_id
+    if not policy.recognition_allowed(department_id):
+        _mark_skipped(faces, NOT_ALLOWED_REASON)
+        return
+    to_embed = []
+    for face in faces:
+        reason = embedding_skip_reason(
+            face.w, face.h, face.detector_score if face.source == Face.Source.DETECTOR else None,
+            min_face_px=settings.FACES_MIN_FACE_PX, min_score=settings.FACES_MIN_DETECTOR_SCORE,
+        )
+        if reason:
+            _mark_skipped([face], reason)
+        else:
+            to_embed.append(face)
+    if not to_embed:
+        return
+    try:
+        vectors = compute_embeddings(
+            rgb, [(f.x, f.y, f.w, f.h) for f in to_embed], department_id,
+            jitters=settings.FACES_EMBED_JITTERS, landmark_model=settings.FACES_LANDMARK_MODEL,
+        )
+    except policy.RecognitionNotAllowed:
+        _mark_skipped(to_embed, NOT_ALLOWED_REASON)
+        return
+    for face, vector in zip(to_embed, vectors):
+        if face_store_embedding(face, vector):
+            face_suggest(face, vector)
+
+
+def face_store_embedding(face: Face, vector: np.ndarray) -> bool:
+    """Write one embedding if the gate still allows it; False if it was refused."""
+    with transaction.atomic():
+        officer_department = (
+            Face.objects.filter(pk=face.pk).values_list("officer__department_id", flat=True).first()
+        )
+        if not policy.lock_recognition_allowed(face.image.department_id, officer_department):
+            _mark_skipped([face], NOT_ALLOWED_REASON)
+            return False
+        Face.objects.filter(pk=face.pk).update(
+            embedding=[float(v) for v in vector], embedding_skipped_reason="", processed_at=timezone.now()
+        )
+    return True
+
+
+def face_suggest(face: Face, vector: np.ndarray, *, actor=None) -> list[MatchSuggestion]:
+    """Search the allowed gallery for one face and store ranked suggestions.
+
+    Rejected face–officer pairs are never suggested again; a result that names an officer
+    of a department that does not allow recognition (now) is discarded whole and logged.
+    """
+    department_id = face.image.department_id
+    if face.officer_id is not None:
+        return []  # already identified by a person
+    rejected = list(
+        MatchSuggestion.objects.filter(face=face, status=MatchSuggestion.Status.REJECTED).values_list(
+            "officer_id", flat=True
+        )
+    )
+    matches = search_gallery(vector, exclude_image_id=face.image_id, exclude_officer_ids=rejected)
+    with transaction.atomic():
+        if not policy.lock_recognition_allowed(department_id):
+            RecognitionEvent.objects.create(
+                face=face, department_id=department_id, outcome=RecognitionEvent.Outcome.REFUSED,
+                detail="Recognition was turned off before the search finished.", actor=actor,
+            )
+            return []
+        named_departments = {m.department_id for m in matches}
+        if named_departments and not policy.lock_recognition_allowed(*named_departments):
+            RecognitionEvent.objects.create(
+                face=face, department_id=department_id, outcome=RecognitionEvent.Outcome.DISCARDED,
+                result_count=len(matches), actor=actor,
+                detail="Discarded: a result named an officer of a department without recognition.",
+            )
+            logger.warning("gallery result for face %s crossed the gate; discarded", face.pk)
+            return []
+        keep = {m.officer_id for m in matches}
+        MatchSuggestion.objects.filter(face=face, status=MatchSuggestion.Status.PENDING).exclude(
+            officer_id__in=keep
+        ).delete()
+        stored = []
+        for rank, match in enumerate(matches, start=1):
+            suggestion, _ = MatchSuggestion.objects.update_or_create(
+                face=face, officer_id=match.officer_id,
+                defaults={"distance": match.distance, "rank": rank},
+                create_defaults={"distance": match.distance, "rank": rank, "status": MatchSuggestion.Status.PENDING},
+            )
+            stored.append(suggestion)
+        RecognitionEvent.objects.create(
+            face=face, department_id=department_id, outcome=RecognitionEvent.Outcome.SEARCHED,
+            result_count=len(matches), actor=actor,
+        )
+    return stored
+
+
+def department_backfill(department_id: int, change_id: int | None = None) -> int:
+    """After recognition is enabled: embed and search the department's unembedded faces."""
+    if not policy.recognition_allowed(department_id):
+        return 0
+    done = 0
+    image_ids = (
+        Face.objects.filter(Q(image__department_id=department_id), embedding__isnull=True)
+        .values_list("image_id", flat=True).distinct()
+    )
+    for image in Image.objects.filter(pk__in=list(image_ids), status=Image.Status.DONE).select_related("department"):
+        if not policy.recognition_allowed(department_id):
+            break  # turned off again mid-backfill
+        try:
+            rgb = _read_rgb(image)
+        except ImageRejected:
+            continue
+        faces = list(image.faces.filter(embedding__isnull=True))
+        faces_embed_and_search(rgb, image, faces)
+        done += len(faces)
+    if change_id is not None:
+        RecognitionChange.objects.filter(pk=change_id, backfill_done_at__isnull=True).update(
+            backfill_done_at=timezone.now()
+        )
+    return done

@@ -1,0 +1,158 @@
+"""Uploads and boxes drawn by people: validate, store, create rows, queue the work."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+import math
+import os
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from departments.models import Department
+from faces.models import Face, Image
+from faces.pipeline.decode import ImageRejected, sanitize_upload
+
+logger = logging.getLogger(__name__)
+
+
+class StorageUnavailable(RuntimeError):
+    """The file store refused the upload; nothing was saved."""
+
+
+class InvalidBox(ValueError):
+    """A box drawn by a person that does not fit the photo."""
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    image: Image
+    created: bool  # False: the same bytes were uploaded before; `image` is that photo
+
+
+def _clean_filename(name: str) -> str:
+    # Only the base name, printable, bounded: it is shown back to people, never used as a path.
+    base = os.path.basename((name or "").replace("\\", "/"))
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    return base[:200]
+
+
+def _read_bounded(upload) -> bytes:
+    max_bytes = settings.UPLOAD_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise ImageRejected("too_large", f"This file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+    data = upload.read(max_bytes + 1) if hasattr(upload, "read") else bytes(upload)
+    if len(data) > max_bytes:
+        raise ImageRejected("too_large", f"This file is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+    return data
+
+
+def image_create(*, upload, department: Department, uploaded_by=None, filename: str = "") -> UploadResult:
+    """Accept one uploaded photo.
+
+    1. Read at most UPLOAD_MAX_BYTES and validate by decoding (ImageRejected otherwise).
+    2. De-duplicate on the SHA-256 of the uploaded bytes.
+    3. Store the sanitised file (metadata stripped), then create the row; if the row
+       cannot be created, delete the file so nothing is left half-saved.
+    4. Queue processing once the transaction commits.
+    """
+    data = _read_bounded(upload)
+    decoded = sanitize_upload(data, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
+    existing = Image.objects.filter(sha256=decoded.sha256).first()
+    if existing is not None:
+        return UploadResult(existing, created=False)
+    name = f"originals/{decoded.sha256[:2]}/{uuid.uuid4().hex}{decoded.extension}"
+    try:
+        stored_name = default_storage.save(name, ContentFile(decoded.content))
+    except Exception as exc:  # any backend error: S3 down, disk full, permissions
+        logger.exception("storage refused an upload")
+        raise StorageUnavailable("The photo store is unavailable right now; please try again later.") from exc
+    try:
+        with transaction.atomic():
+            image = Image.objects.create(
+                file=stored_name,
+                sha256=decoded.sha256,
+                format=decoded.format,
+                department=department,
+                uploaded_by=uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
+                original_filename=_clean_filename(filename or getattr(upload, "name", "")),
+                taken_at=decoded.taken_at,
+                width=decoded.width,
+                height=decoded.height,
+            )
+            transaction.on_commit(lambda: queue_image(image.pk))
+    except IntegrityError:
+        # The same photo was uploaded concurrently: keep theirs, drop our copy.
+        _delete_quietly(stored_name)
+        return UploadResult(Image.objects.get(sha256=decoded.sha256), created=False)
+    except BaseException:
+        _delete_quietly(stored_name)
+        raise
+    return UploadResult(image, created=True)
+
+
+def _delete_quietly(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except Exception:
+        logger.exception("could not delete %s", name)
+
+
+def queue_image(image_id: int) -> None:
+    from faces.tasks import process_image
+
+    try:
+        process_image.delay(image_id)
+    except Exception:
+        # Broker down: the row stays `queued` and the periodic sweep queues it later.
+        logger.exception("could not queue image %s; the sweep will pick it up", image_id)
+
+
+def queue_face(face_id: int) -> None:
+    from faces.tasks import process_face
+
+    try:
+        process_face.delay(face_id)
+    except Exception:
+        logger.exception("could not queue face %s; the sweep will pick it up", face_id)
+
+
+def validate_box(image: Image, x, y, w, h) -> tuple[int, int, int, int]:
+    """Check a box drawn by a person against the photo; return it as integers."""
+    try:
+        values = [float(v) for v in (x, y, w, h)]
+    except (TypeError, ValueError) as exc:
+        raise InvalidBox("Box coordinates must be numbers.") from exc
+    if not all(math.isfinite(v) for v in values):
+        raise InvalidBox("Box coordinates must be finite numbers.")
+    bx, by, bw, bh = (int(round(v)) for v in values)
+    if bw < 8 or bh < 8:
+        raise InvalidBox("A face box must be at least 8 pixels wide and tall.")
+    if bx < 0 or by < 0 or bx + bw > image.width or by + bh > image.height:
+        raise InvalidBox(f"The box must lie inside the photo ({image.width}×{image.height} pixels).")
+    return bx, by, bw, bh
+
+
+def face_box_create(*, image: Image, x, y, w, h, created_by=None) -> Face:
+    """A box drawn by a person: stored as a user face and processed like a detected one."""
+    bx, by, bw, bh = validate_box(image, x, y, w, h)
+    with transaction.atomic():
+        face = Face.objects.create(
+            image=image, x=bx, y=by, w=bw, h=bh, source=Face.Source.USER,
+            created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
+        )
+        transaction.on_commit(lambda: queue_face(face.pk))
+    return face
+
+
+def image_delete(image: Image) -> None:
+    """Delete a photo with its faces, embeddings, suggestions, renditions and stored files."""
+    names = [f.name for f in (image.file, image.public_file) if f and f.name]
+    with transaction.atomic():
+        image.delete()  # faces and suggestions cascade; embeddings live on the face rows
+    for name in names:
+        _delete_quietly(name)

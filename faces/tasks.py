@@ -1,0 +1,82 @@
+"""Celery tasks: thin wrappers that take IDs and call services.
+
+acks_late + reject_on_worker_lost (settings) mean a task whose worker dies is delivered
+again; the services are idempotent, so a second run leaves the same rows.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.utils import timezone
+
+from faces import services
+from faces.models import Face, Image
+
+logger = logging.getLogger(__name__)
+
+# Transient: the database or the file store went away for a moment.
+TRANSIENT = (OperationalError, InterfaceError, DatabaseError, ConnectionError, TimeoutError)
+RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True,
+         "max_retries": 8}
+
+
+@shared_task(bind=True, **RETRY)
+def process_image(self, image_id: int) -> str:
+    try:
+        return services.image_process(image_id)
+    except TRANSIENT:
+        if self.request.retries >= self.max_retries:
+            services.processing.image_fail(image_id, "Processing kept failing because a service was unavailable.")
+        raise
+    except Exception as exc:  # a bug or a corrupt file: fail visibly, never loop
+        logger.exception("processing image %s failed", image_id)
+        services.processing.image_fail(image_id, f"Processing failed: {exc.__class__.__name__}: {exc}")
+        return "failed"
+
+
+@shared_task(bind=True, **RETRY)
+def process_face(self, face_id: int) -> str:
+    return services.face_process(face_id)
+
+
+@shared_task(bind=True, **RETRY)
+def backfill_department(self, department_id: int, change_id: int | None = None) -> int:
+    return services.department_backfill(department_id, change_id)
+
+
+@shared_task
+def reprocess(image_ids: list[int]) -> int:
+    """Queue the given photos again (used by `manage.py reprocess`)."""
+    for image_id in image_ids:
+        process_image.delay(image_id)
+    return len(image_ids)
+
+
+@shared_task
+def sweep_stuck_images() -> int:
+    """Re-queue photos left `queued` (broker down at upload time, lost message)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.SWEEP_QUEUED_AFTER_SECONDS)
+    # A photo `processing` for longer than the hard time limit lost its worker.
+    abandoned = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+    stuck = list(
+        Image.objects.filter(
+            Q(status=Image.Status.QUEUED, updated_at__lt=cutoff)
+            | Q(status=Image.Status.PROCESSING, updated_at__lt=abandoned)
+        ).values_list("pk", flat=True)[:500]
+    )
+    for image_id in stuck:
+        Image.objects.filter(pk=image_id).update(updated_at=timezone.now())
+        process_image.delay(image_id)
+    faces = list(
+        Face.objects.filter(
+            source=Face.Source.USER, processed_at__isnull=True, embedding__isnull=True, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )
+    for face_id in faces:
+        process_face.delay(face_id)
+    return len(stuck) + len(faces)

@@ -158,3 +158,39 @@ class RecognitionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} for face {self.face_id} ({self.result_count} results)"
+
+
+class Decision(models.Model):
+    """Every decision a person makes in review: who, when, what — and how to undo it."""
+
+    class Kind(models.TextChoices):
+        SORT = "sort"  # contains officers: yes / no
+        SKIP = "skip"
+        IDENTIFY = "identify"  # face → officer
+        CIVILIAN = "civilian"  # face → not an officer
+        CONFIRM = "confirm"  # a suggestion confirmed
+        REJECT = "reject"  # a suggestion rejected
+        CURATE = "curate"  # gallery use / featured face changed
+        UNDO = "undo"
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="decisions")
+    kind = models.CharField(max_length=10, choices=Kind.choices, db_index=True)
+    department = models.ForeignKey("departments.Department", on_delete=models.CASCADE, related_name="+")
+    image = models.ForeignKey(Image, null=True, blank=True, on_delete=models.CASCADE, related_name="decisions")
+    face = models.ForeignKey(Face, null=True, blank=True, on_delete=models.CASCADE, related_name="decisions")
+    officer = models.ForeignKey("departments.Officer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    suggestion = models.ForeignKey(MatchSuggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # State before and after, enough to undo (field values only; never a biometric vector).
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.actor} at {self.created_at:%Y-%m-%d %H:%M}"

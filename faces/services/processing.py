@@ -195,7 +195,7 @@ def face_suggest(face: Face, vector: np.ndarray, *, actor=None) -> list[MatchSug
             RecognitionEvent.objects.create(
                 face=face, department_id=department_id, outcome=RecognitionEvent.Outcome.DISCARDED,
                 result_count=len(matches), actor=actor,
-                detail="Discarded: a result named an officer of a department without recognition.",
+                detail="Discarded: crossed the gate (a result named an officer of a department without recognition).",
             )
             logger.warning("gallery result for face %s crossed the gate; discarded", face.pk)
             return []

@@ -11,16 +11,17 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.db.models import Q
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from faces import services
 from faces.models import Face, Image
+from faces.pipeline.label import TransientLabelerError
 
 logger = logging.getLogger(__name__)
 
 # Transient: the database or the file store went away for a moment.
-TRANSIENT = (OperationalError, InterfaceError, DatabaseError, ConnectionError, TimeoutError)
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, TransientLabelerError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True,
          "max_retries": 8}
 

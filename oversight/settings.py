@@ -223,7 +223,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    # A task not acknowledged within the visibility timeout (its worker died) is delivered
+    # again; it must exceed the longest task (CELERY_TASK_TIME_LIMIT).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "unacked_restore_interval": env_float("CELERY_UNACKED_RESTORE_INTERVAL", 10.0),
+    }
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -244,7 +250,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Face pipeline ----------------------------------------------------------------
 FACES_DETECTOR = env_str("FACES_DETECTOR", "hog")  # "hog" or "cnn" (dlib mmod)
 FACES_UPSAMPLE = env_int("FACES_UPSAMPLE", 1)
-FACES_DETECT_MAX_SIDE = env_int("FACES_DETECT_MAX_SIDE", 1600)
+FACES_DETECT_MAX_SIDE = env_int("FACES_DETECT_MAX_SIDE", 2000)
 FACES_MIN_FACE_PX = env_int("FACES_MIN_FACE_PX", 40)
 FACES_MIN_DETECTOR_SCORE = env_float("FACES_MIN_DETECTOR_SCORE", -0.2)
 FACES_EMBED_JITTERS = env_int("FACES_EMBED_JITTERS", 1)
@@ -262,6 +268,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "faces.api.exceptions.api_exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -277,6 +284,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Oversight API",
     "DESCRIPTION": "Police-accountability photo roster. Facial recognition only where the law allows.",
     "VERSION": "1.0.0",
+    # The API (faces/api): uploads documented as binary; two models both have a "status".
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ImageStatusEnum": "faces.models.Image.Status",
+                            "SuggestionStatusEnum": "faces.models.MatchSuggestion.Status"},
 }
 
 # --- Security ---------------------------------------------------------------------
@@ -307,6 +318,7 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNTS_REQUIRE_APPROVAL = env_bool("ACCOUNTS_REQUIRE_APPROVAL", False)
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "oversight@localhost")
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

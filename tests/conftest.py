@@ -1,6 +1,7 @@
 """Shared fixtures: departments, the five users every access test uses, photos on disk."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -10,6 +11,14 @@ from departments.models import Department, JurisdictionRule, Officer
 
 DATA = Path(__file__).parent / "data"
 FACES = DATA / "faces"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """A test database per pytest process: several runs may share the embedded server."""
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from faces.models import Face, Image, MatchSuggestion, RecognitionEvent
 from faces.pipeline.decode import ImageRejected, load_rgb
 from faces.pipeline.detect import detect_faces
 from faces.pipeline.embed import compute_embeddings
-from faces.pipeline.label import get_labeler
+from faces.pipeline.label import LabelerError, TransientLabelerError, get_labeler
 from faces.pipeline.quality import embedding_skip_reason
 from faces.pipeline.search import search_gallery
 
@@ -81,7 +81,13 @@ def image_process(image_id: int) -> str:
                 )
         except IntegrityError:
             pass  # a concurrent run of the same task stored it first
-    labels = get_labeler().label(rgb, face_count=len(detections))
+    try:
+        labels = get_labeler().label(rgb, face_count=len(detections))
+    except TransientLabelerError:
+        raise  # the task retries with backoff
+    except LabelerError as exc:
+        # Labels are hints for sorting; a labeler that refuses must not block the photo.
+        labels = {"face_count": len(detections), "error": str(exc)[:500]}
     Image.objects.filter(pk=image_id).update(labels=labels)
     faces = list(image.faces.filter(embedding__isnull=True))
     faces_embed_and_search(rgb, image, faces)

@@ -1,0 +1,105 @@
+"""Face *boxes* only: where the faces are, nothing about whose they are.
+
+Detection is allowed for every department (DESIGN.md rule 1), so this module must never
+compute landmarks or descriptors; that is embed.py's job, behind the recognition gate.
+It uses dlib's detectors directly (not face_recognition.api, whose import also loads the
+landmark and descriptor models and switches Pillow's LOAD_TRUNCATED_IMAGES on).
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+# dlib detectors keep scratch buffers and are not safe to share between threads, so each
+# thread (one per process under Celery's prefork pool) lazily gets its own.
+_local = threading.local()
+
+# Bounds how much upsampling a caller may ask for: each step doubles the image side
+# and roughly quadruples the time (see the measurements in the module's tests/report).
+MAX_UPSAMPLE = 3
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    """A face box in original-image pixels, clipped to the image; score is the detector's."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    score: float | None
+
+
+def detect_faces(
+    rgb: np.ndarray,
+    *,
+    model: str = "hog",
+    upsample: int = 1,
+    max_side: int = 1600,
+    adjust_threshold: float = 0.0,
+) -> list[DetectedFace]:
+    """Find face boxes in an RGB uint8 image.
+
+    1. Downscale (area interpolation) so the longest side is at most `max_side`: dlib's
+       time grows with the pixel count, and upsampling a large photo would multiply it.
+    2. Run dlib HOG (scores are SVM margins, >= adjust_threshold) or the CNN mmod
+       detector (scores are its confidences).
+    3. Scale the boxes back to original pixels, clip them, drop empty ones and sort
+       by (x, y) so the output order is deterministic.
+    """
+    image = _check_rgb(rgb)
+    if not 0 <= upsample <= MAX_UPSAMPLE:
+        raise ValueError(f"upsample must be between 0 and {MAX_UPSAMPLE}, not {upsample}")
+    height, width = image.shape[:2]
+    scale = min(1.0, max_side / max(height, width)) if max_side > 0 else 1.0
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    raw = _run(image, model, upsample, adjust_threshold)
+    faces = []
+    for left, top, right, bottom, score in raw:
+        x0 = min(max(round(left / scale), 0), width)
+        y0 = min(max(round(top / scale), 0), height)
+        x1 = min(max(round((right + 1) / scale), 0), width)
+        y1 = min(max(round((bottom + 1) / scale), 0), height)
+        if x1 > x0 and y1 > y0:
+            faces.append(DetectedFace(x0, y0, x1 - x0, y1 - y0, score))
+    return sorted(faces, key=lambda f: (f.x, f.y, f.w, f.h))
+
+
+def _run(image: np.ndarray, model: str, upsample: int, adjust_threshold: float) -> list[tuple]:
+    if model == "hog":
+        rects, scores, _kinds = _detector("hog").run(image, upsample, adjust_threshold)
+        return [(r.left(), r.top(), r.right(), r.bottom(), float(s)) for r, s in zip(rects, scores)]
+    if model == "cnn":
+        found = _detector("cnn")(image, upsample)
+        return [(d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom(), float(d.confidence)) for d in found]
+    raise ValueError(f"unknown face detector {model!r} (use 'hog' or 'cnn')")
+
+
+def _detector(model: str) -> Any:
+    """Load each detector once per thread, on first use."""
+    detectors: dict[str, Any] = _local.__dict__.setdefault("detectors", {})
+    if model not in detectors:
+        import dlib
+
+        if model == "hog":
+            detectors[model] = dlib.get_frontal_face_detector()
+        else:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+                import face_recognition_models
+
+            detectors[model] = dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
+    return detectors[model]
+
+
+def _check_rgb(rgb: np.ndarray) -> np.ndarray:
+    if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError("expected an RGB uint8 array of shape (height, width, 3)")
+    return np.ascontiguousarray(rgb)

@@ -1,0 +1,123 @@
+"""Real services: a Celery worker process against Redis on localhost and the test database.
+
+Skipped, with the reason shown, only where Redis does not answer (CI has it).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+from django.db import connection
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis is not available at {REDIS_URL}: {exc}")
+    return REDIS_URL
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    host = s["HOST"] or s.get("OPTIONS", {}).get("host", "")
+    if host.startswith("/"):
+        return f"postgresql://{s['USER']}:{s['PASSWORD'] or ''}@/{s['NAME']}?host={host}"
+    return f"postgresql://{s['USER']}:{s['PASSWORD'] or ''}@{host}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Worker:
+    """One `celery worker` process (with its pool children) in its own process group."""
+
+    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
+        self.env, self.log, self.concurrency = env, log, concurrency
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> "Worker":
+        handle = open(self.log, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "oversight", "worker", "--loglevel=INFO",
+             f"--concurrency={self.concurrency}", "--without-gossip", "--without-mingle",
+             "-Q", self.env["CELERY_TASK_DEFAULT_QUEUE"], "-n", f"test-{uuid.uuid4().hex[:6]}@%h"],
+            cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if b" ready." in self.log.read_bytes():
+                return self
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited: {self.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        raise RuntimeError(f"worker did not start: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker: no chance to ack, requeue or clean up."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def celery_on_redis(redis_url, settings, transactional_db, tmp_path):
+    """Point this process's Celery producer and a worker factory at Redis and the test DB."""
+    from oversight.celery import app
+
+    queue = f"oversight-test-{uuid.uuid4().hex[:8]}"
+    media = settings.STORAGES["default"]["OPTIONS"]["location"]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_VISIBILITY_TIMEOUT": "4",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "0.2",
+        "MEDIA_ROOT": str(media),
+        "DJANGO_SETTINGS_MODULE": "oversight.settings",
+    }
+    saved = {k: app.conf[k] for k in ("broker_url", "task_default_queue", "task_always_eager",
+                                      "broker_transport_options")}
+    app.conf.update(broker_url=redis_url, task_default_queue=queue, task_always_eager=False,
+                    broker_transport_options={"visibility_timeout": 4})
+    app._pool = None  # the producer pool was built for the old broker
+    workers: list[Worker] = []
+
+    def start_worker(concurrency: int = 1) -> Worker:
+        worker = Worker(env, tmp_path / f"worker-{len(workers)}.log", concurrency).start()
+        workers.append(worker)
+        return worker
+
+    yield start_worker
+    for worker in workers:
+        worker.stop()
+    app.conf.update(saved)
+    app._pool = None
+    redis.Redis.from_url(redis_url).delete(queue, "unacked", "unacked_index")
+
+
+def wait_for(predicate, timeout: float = 90, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

@@ -221,6 +221,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # The worker polls the folder; 0.1 s keeps upload→result latency low at no real cost.
+        "polling_interval": env_float("CELERY_POLLING_INTERVAL", 0.1),
     }
 else:
     # A task not acknowledged within the visibility timeout (its worker died) is delivered

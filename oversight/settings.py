@@ -167,6 +167,8 @@ MEDIA_URL = "/media/"
 
 STORAGE_BACKEND = env_str("STORAGE_BACKEND", "local")
 if STORAGE_BACKEND == "s3":
+    from botocore.config import Config as _BotoConfig
+
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -179,6 +181,13 @@ if STORAGE_BACKEND == "s3":
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # botocore's defaults (60 s timeouts, 5 attempts) would hold an upload request
+            # for minutes on a store that hangs; fail fast and say so (StorageUnavailable).
+            "client_config": _BotoConfig(
+                connect_timeout=env_float("AWS_S3_CONNECT_TIMEOUT", 5.0),
+                read_timeout=env_float("AWS_S3_READ_TIMEOUT", 30.0),
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
         },
     }
 elif STORAGE_BACKEND == "local":
@@ -214,12 +223,13 @@ else:
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
         # The worker polls the folder; 0.1 s keeps upload→result latency low at no real cost.
         "polling_interval": env_float("CELERY_POLLING_INTERVAL", 0.1),
@@ -230,7 +240,16 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
         "unacked_restore_interval": env_float("CELERY_UNACKED_RESTORE_INTERVAL", 10.0),
+        # Without these a publish to a frozen Redis (no RST: failover, partition) waits
+        # forever, and so does the upload request that queues the work. Must exceed the
+        # 1 s BRPOP timeout the workers use.
+        "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 2.0),
+        "socket_connect_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 2.0),
     }
+# Publishing (in the upload request) gives up after ~2 tries; the row stays `queued` and
+# sweep_stuck_images queues it again once the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 3.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,1 +1,21 @@
-urlpatterns: list = []
+"""Review dashboard URLs (no namespace; every name starts with "review_")."""
+from django.urls import path
+
+from review.views import dashboard, decisions, gallery, identify, jurisdictions, media, sort
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="review_dashboard"),
+    path("leaderboard/", dashboard.leaderboard, name="review_leaderboard"),
+    path("departments/<slug:slug>/sort/", sort.sort_next, name="review_sort_next"),
+    path("sort/<int:pk>/", sort.sort_image, name="review_sort"),
+    path("departments/<slug:slug>/identify/", identify.identify_next, name="review_identify_next"),
+    path("faces/<int:pk>/", identify.identify_face, name="review_identify"),
+    path("faces/<int:pk>/new-officer/", identify.new_officer, name="review_new_officer"),
+    path("officers/<int:pk>/gallery/", gallery.gallery, name="review_gallery"),
+    path("decisions/", decisions.decision_list, name="review_decisions"),
+    path("decisions/<int:pk>/undo/", decisions.decision_undo, name="review_decision_undo"),
+    path("jurisdictions/", jurisdictions.jurisdiction_list, name="review_jurisdictions"),
+    path("jurisdictions/<slug:slug>/switch/", jurisdictions.jurisdiction_switch, name="review_jurisdiction_switch"),
+    path("images/<int:pk>/photo/", media.photo, name="review_image_photo"),
+    path("faces/<int:pk>/crop/", media.face_crop, name="review_face_crop"),
+]

@@ -1,0 +1,1 @@
+"""API views, one module per area: auth, departments, officers, images, review, worker, docs."""

@@ -1,0 +1,63 @@
+"""Departments: public reads; the recognition switch for administrators."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from departments import policy
+from departments.models import Department
+from faces.api import selectors
+from faces.api.exceptions import ApiError
+from faces.api.filters import DepartmentFilter
+from faces.api.permissions import CanChangeRecognition
+from faces.api.serializers import DepartmentSerializer, RecognitionChangeSerializer, RecognitionResultSerializer
+from faces.api.views.base import ApiViewMixin
+
+
+class DepartmentList(ApiViewMixin, generics.ListAPIView):
+    serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilter
+
+    def get_queryset(self):
+        return selectors.departments_with_recognition()
+
+
+class DepartmentDetail(ApiViewMixin, generics.RetrieveAPIView):
+    serializer_class = DepartmentSerializer
+
+    def get_queryset(self):
+        return selectors.departments_with_recognition()
+
+
+class DepartmentRecognition(ApiViewMixin, APIView):
+    """Turn facial recognition on or off; turning it off purges in the same transaction."""
+
+    permission_classes = [CanChangeRecognition]
+    throttle_classes: list = []
+
+    @extend_schema(request=RecognitionChangeSerializer, responses={200: RecognitionResultSerializer},
+                   summary="Turn a department's facial recognition on or off (administrators)")
+    def post(self, request: Request, pk: int) -> Response:
+        department = get_object_or_404(Department, pk=pk)
+        serializer = RecognitionChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            result = policy.department_set_recognition(
+                department, allowed=serializer.validated_data["allowed"], actor=request.user,
+                reason=serializer.validated_data["reason"],
+            )
+        except policy.RecognitionPolicyError as exc:
+            raise ApiError(str(exc), errors={"allowed": [str(exc)]}, code="forbidden_by_policy") from exc
+        fresh = selectors.departments_with_recognition().get(pk=department.pk)
+        body = {
+            "department": fresh,
+            "facial_recognition_allowed": fresh.recognition_now,
+            "changed": result.changed,
+            "purged_embeddings": result.purged_embeddings,
+            "withdrawn_suggestions": result.withdrawn_suggestions,
+        }
+        return Response(RecognitionResultSerializer(body).data)

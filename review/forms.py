@@ -1,0 +1,69 @@
+"""Forms of the review dashboard. Every POST goes through one of these: bounded, typed input."""
+from __future__ import annotations
+
+from django import forms
+
+
+class SortForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("yes", "Yes"), ("no", "No"), ("skip", "Skip")])
+
+
+class FaceDecisionForm(forms.Form):
+    ACTIONS = [("confirm", "Confirm"), ("reject", "Reject"), ("identify", "Identify"),
+               ("civilian", "Not an officer"), ("skip", "Skip")]
+    action = forms.ChoiceField(choices=ACTIONS)
+    suggestion = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    officer = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    use_for_recognition = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action in ("confirm", "reject") and not data.get("suggestion"):
+            raise forms.ValidationError("Choose which suggestion to confirm or reject.")
+        if action == "identify" and not data.get("officer"):
+            raise forms.ValidationError("Choose an officer.")
+        return data
+
+
+class OfficerSearchForm(forms.Form):
+    q = forms.CharField(label="Search officers by name or badge", max_length=100, required=False, strip=True)
+
+
+class NewOfficerForm(forms.Form):
+    first_name = forms.CharField(max_length=100, required=False, strip=True)
+    last_name = forms.CharField(max_length=100, strip=True)
+    badge_number = forms.CharField(max_length=50, strip=True)
+    rank = forms.CharField(max_length=100, required=False, strip=True)
+    unit = forms.CharField(max_length=200, required=False, strip=True)
+    use_for_recognition = forms.BooleanField(required=False, initial=True)
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            if isinstance(value, str) and any(ord(ch) < 32 for ch in value):
+                self.add_error(name, "Control characters are not allowed.")
+        return data
+
+
+class GalleryForm(forms.Form):
+    action = forms.ChoiceField(choices=[("use", "Use for recognition"), ("unuse", "Do not use"),
+                                        ("feature", "Feature"), ("unfeature", "Remove featured face")])
+    face = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") in ("use", "unuse", "feature") and not data.get("face"):
+            raise forms.ValidationError("Choose a face.")
+        return data
+
+
+class RecognitionSwitchForm(forms.Form):
+    """Step 1 asks for the direction and a reason; step 2 repeats them with confirm=yes."""
+
+    allowed = forms.TypedChoiceField(
+        choices=[("true", "On"), ("false", "Off")], coerce=lambda value: value == "true",
+    )
+    reason = forms.CharField(label="Reason (kept in the audit trail)", max_length=2000, strip=True,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(required=False)

@@ -1,0 +1,1 @@
+"""Views of the review dashboard, one module per page family."""

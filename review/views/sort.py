@@ -1,0 +1,62 @@
+"""Sort: "Are there police officers in this photo?" — yes / no / skip (keys y / n / s)."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from departments.models import Department
+from faces.models import Image
+from review import services
+from review.forms import SortForm
+from review.models import QueueKind
+from review.views.access import volunteer_required
+
+
+@require_GET
+@volunteer_required
+def sort_next(request: HttpRequest, slug: str) -> HttpResponse:
+    department = get_object_or_404(Department, slug=slug)
+    image_id = services.claim_next(user=request.user, department=department, kind=QueueKind.SORT)
+    if image_id is None:
+        return render(request, "review/queue_empty.html", {"department": department, "queue": "sort"})
+    return redirect("review_sort", pk=image_id)
+
+
+@require_http_methods(["GET", "POST"])
+@volunteer_required
+def sort_image(request: HttpRequest, pk: int) -> HttpResponse:
+    image = get_object_or_404(Image.objects.select_related("department"), pk=pk)
+    department = image.department
+    if request.method == "POST":
+        form = SortForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Answer yes, no or skip.")
+            return _render(request, image, status=400)
+        try:
+            services.image_sort_decide(image, answer=form.cleaned_data["answer"], actor=request.user)
+        except services.ReviewError as exc:
+            messages.error(request, str(exc))
+        return redirect("review_sort_next", slug=department.slug)
+    if image.contains_officers is not None:
+        messages.info(request, "That photo was sorted already.")
+        return redirect("review_sort_next", slug=department.slug)
+    if not services.claim_hold(user=request.user, kind=QueueKind.SORT, item_id=image.pk, department_id=department.pk):
+        messages.info(request, "Another volunteer is sorting that photo; here is the next one.")
+        return redirect("review_sort_next", slug=department.slug)
+    return _render(request, image)
+
+
+def _render(request: HttpRequest, image: Image, status: int = 200) -> HttpResponse:
+    labels = image.labels or {}
+    return render(request, "review/sort.html", {
+        "image": image,
+        "department": image.department,
+        "faces": list(image.faces.all()),
+        "hints": {
+            "people_count": labels.get("people_count"),
+            "face_count": labels.get("face_count"),
+            "likely_officers": labels.get("likely_officers"),
+        },
+    }, status=status)

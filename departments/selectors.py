@@ -1,13 +1,102 @@
-"""Reads about departments and officers."""
+"""Reads about departments and officers, for the public pages."""
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from dataclasses import dataclass, field
 
-from departments.models import Department, Officer
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from departments.models import Department, JurisdictionRule, Officer
+from departments.policy import allowed_department_ids
+
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
+    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "PR": "Puerto Rico", "GU": "Guam",
+    "VI": "U.S. Virgin Islands", "AS": "American Samoa", "MP": "Northern Mariana Islands",
+}
+
+
+def state_name(code: str) -> str:
+    return US_STATES.get(code, code)
+
+
+@dataclass(frozen=True)
+class PickerDepartment:
+    id: int
+    name: str
+    slug: str
+    state: str
+    recognition: bool
+    rule_reason: str  # the state law that forbids recognition, if one does
+
+
+@dataclass
+class StateGroup:
+    state: str
+    label: str
+    departments: list[PickerDepartment] = field(default_factory=list)
+
+
+def department_picker_groups() -> list[StateGroup]:
+    """Every department grouped by state, each saying whether recognition is used now."""
+    allowed = allowed_department_ids()
+    rules = {r.state: r.legal_reason for r in JurisdictionRule.objects.filter(recognition_forbidden=True)}
+    groups: dict[str, StateGroup] = {}
+    for dept in Department.objects.order_by("state", "name").only("id", "name", "slug", "state"):
+        group = groups.setdefault(dept.state, StateGroup(dept.state, f"{state_name(dept.state)} ({dept.state})"))
+        group.departments.append(
+            PickerDepartment(dept.pk, dept.name, dept.slug, dept.state, dept.pk in allowed, rules.get(dept.state, ""))
+        )
+    return sorted(groups.values(), key=lambda g: g.label)
+
+
+def forbidding_rules() -> list[JurisdictionRule]:
+    return list(JurisdictionRule.objects.filter(recognition_forbidden=True).order_by("state"))
 
 
 def department_list_with_counts() -> QuerySet[Department]:
     return Department.objects.annotate(officer_count=Count("officers")).order_by("state", "name")
+
+
+def _has_public_photo():
+    from faces.models import Face
+
+    return Exists(Face.objects.filter(officer=OuterRef("pk"), is_civilian=False))
+
+
+def officers_filtered(
+    *, department: Department | None = None, name: str = "", badge: str = "", rank: str = "", unit: str = "",
+    has_photo: bool = False,
+) -> QuerySet[Officer]:
+    """Officers matching the roster/search filters, with `has_photo` annotated."""
+    officers = Officer.objects.select_related("department").annotate(has_photo=_has_public_photo())
+    if department is not None:
+        officers = officers.filter(department=department)
+    for word in name.split()[:5]:
+        officers = officers.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    if badge:
+        officers = officers.filter(badge_number__iexact=badge.strip())
+    if rank:
+        officers = officers.filter(rank__iexact=rank.strip())
+    if unit:
+        officers = officers.filter(unit__icontains=unit.strip())
+    if has_photo:
+        officers = officers.filter(has_photo=True)
+    return officers.order_by("last_name", "first_name", "pk")
+
+
+def department_ranks(department: Department | None = None) -> list[str]:
+    officers = Officer.objects.exclude(rank="")
+    if department is not None:
+        officers = officers.filter(department=department)
+    return sorted(set(officers.values_list("rank", flat=True)))
 
 
 def department_officers(department: Department) -> QuerySet[Officer]:

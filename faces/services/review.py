@@ -10,6 +10,7 @@ from django.utils import timezone
 from departments import policy
 from departments.models import Officer
 from faces.models import Decision, Face, Image, MatchSuggestion
+from faces.renditions import rendition_invalidate
 
 
 class ReviewError(ValueError):
@@ -77,6 +78,7 @@ def face_identify(
         actor=_actor(actor), kind=kind, department_id=face.image.department_id, image_id=face.image_id,
         face=face, officer=officer, suggestion=suggestion, before=before, after=_face_state(face),
     )
+    transaction.on_commit(lambda: rendition_invalidate(face.image_id))  # un/blur it in the public photo
     return face
 
 

@@ -125,7 +125,7 @@ def validate_box(image: Image, x, y, w, h) -> tuple[int, int, int, int]:
     """Check a box drawn by a person against the photo; return it as integers."""
     try:
         values = [float(v) for v in (x, y, w, h)]
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: float(10**400)
         raise InvalidBox("Box coordinates must be numbers.") from exc
     if not all(math.isfinite(v) for v in values):
         raise InvalidBox("Box coordinates must be finite numbers.")
@@ -156,3 +156,29 @@ def image_delete(image: Image) -> None:
         image.delete()  # faces and suggestions cascade; embeddings live on the face rows
     for name in names:
         _delete_quietly(name)
+
+
+def face_box_update(face: Face, *, x, y, w, h) -> Face:
+    """A person moved or resized a box they drew: store it, forget its old biometrics, re-process."""
+    from faces.models import MatchSuggestion
+
+    with transaction.atomic():
+        face = Face.objects.select_for_update().select_related("image").get(pk=face.pk)
+        if face.source != Face.Source.USER or face.officer_id is not None or face.is_civilian:
+            raise InvalidBox("Only unconfirmed boxes drawn by people can be moved.")
+        face.x, face.y, face.w, face.h = validate_box(face.image, x, y, w, h)
+        face.embedding = None  # the old vector describes pixels no longer in the box
+        face.embedding_skipped_reason = ""
+        face.processed_at = None
+        face.save(update_fields=["x", "y", "w", "h", "embedding", "embedding_skipped_reason", "processed_at"])
+        MatchSuggestion.objects.filter(face=face, status=MatchSuggestion.Status.PENDING).delete()
+        transaction.on_commit(lambda: queue_face(face.pk))
+    return face
+
+
+def face_box_delete(face: Face) -> None:
+    """Remove a box drawn by a person (with its embedding and suggestions)."""
+    if face.source != Face.Source.USER:
+        raise InvalidBox("Only boxes drawn by people can be deleted.")
+    with transaction.atomic():
+        Face.objects.filter(pk=face.pk, source=Face.Source.USER).delete()

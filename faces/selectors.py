@@ -1,0 +1,176 @@
+"""Reads for the public pages: a photo's status, faces and gated suggestions; officers' photos.
+
+The gate holds here for everything the public sees: suggestions are read only when the
+photo's department allows recognition *now*, and only for officers of departments that
+allow it now, so no distance is ever shown for an officer outside the allowed gallery.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from departments.models import Department, Officer
+from departments.policy import allowed_departments_q, forbidding_rule, recognition_allowed
+from faces.models import Face, Image, MatchSuggestion
+from faces.pipeline.search import confidence_label
+from faces.renditions import is_public_officer_face, rendition_key
+
+SUGGESTION_WORDING = "Possible match — for volunteers to confirm"
+STATUS_LABELS = {
+    Image.Status.QUEUED: "Waiting in line to be processed",
+    Image.Status.PROCESSING: "Looking for faces…",
+    Image.Status.DONE: "Done",
+    Image.Status.FAILED: "Failed",
+}
+
+
+def recognition_notice(department: Department) -> dict:
+    """What the public is told about recognition for a department, with the state law if any."""
+    if recognition_allowed(department):
+        return {"allowed": True, "rule": "",
+                "text": "Faces will be compared with the officer gallery of departments that allow it. "
+                        "Any match is only a suggestion until a volunteer confirms it."}
+    rule = forbidding_rule(department.state)
+    text = "No facial recognition is used for this jurisdiction."
+    if rule is not None:
+        text += f" State law ({rule.state}): {rule.legal_reason}"
+    return {"allowed": False, "rule": rule.legal_reason if rule else "", "text": text}
+
+
+def public_suggestions(image: Image) -> dict[int, list[MatchSuggestion]]:
+    """Pending suggestions per face id, or nothing at all where recognition is not allowed."""
+    if not recognition_allowed(image.department_id):
+        return {}
+    suggestions = (
+        MatchSuggestion.objects.filter(face__image=image, status=MatchSuggestion.Status.PENDING)
+        .filter(allowed_departments_q("officer__department__"))
+        .select_related("officer__department")
+        .order_by("face_id", "rank")
+    )
+    by_face: dict[int, list[MatchSuggestion]] = {}
+    for suggestion in suggestions:
+        by_face.setdefault(suggestion.face_id, []).append(suggestion)
+    return by_face
+
+
+def officer_photo_faces(officer_ids: Iterable[int]) -> dict[int, int]:
+    """For each officer, the face id whose public crop represents them (featured first)."""
+    ids = list(set(officer_ids))
+    if not ids:
+        return {}
+    result: dict[int, int] = {}
+    for officer_id, face_id in Officer.objects.filter(pk__in=ids, featured_face__isnull=False).values_list(
+        "pk", "featured_face_id"
+    ):
+        face = Face.objects.filter(pk=face_id, officer_id=officer_id, is_civilian=False).only("pk").first()
+        if face is not None:
+            result[officer_id] = face.pk
+    rest = [i for i in ids if i not in result]
+    latest = (
+        Face.objects.filter(officer_id__in=rest, is_civilian=False)
+        .order_by("officer_id", "-identified_at", "-pk")
+        .distinct("officer_id")
+        .values_list("officer_id", "pk")
+    )
+    result.update(dict(latest))
+    return result
+
+
+def attach_officer_photos(officers: Iterable[Officer]) -> None:
+    """Set `photo_face_id` on each officer: the face whose public crop represents them."""
+    officers = list(officers)
+    photos = officer_photo_faces(o.pk for o in officers)
+    for officer in officers:
+        officer.photo_face_id = photos.get(officer.pk)
+
+
+def _officer_payload(officer: Officer, crops: dict[int, int]) -> dict:
+    face_id = crops.get(officer.pk)
+    return {
+        "id": officer.pk,
+        "name": officer.full_name,
+        "badge": officer.badge_number,
+        "rank": officer.rank,
+        "department": officer.department.name,
+        "url": reverse("officer_detail", args=[officer.pk]),
+        "photo_url": reverse("face_crop", args=[face_id]) if face_id else "",
+    }
+
+
+def _face_state(face: Face, image: Image, allowed: bool, has_suggestions: bool) -> str:
+    if is_public_officer_face(face):
+        return "Confirmed by a volunteer."
+    if not allowed:
+        return "No facial recognition is used for this jurisdiction."
+    if image.status in (Image.Status.QUEUED, Image.Status.PROCESSING) or face.processed_at is None:
+        return "Comparing with the officer gallery…"
+    if face.embedding_skipped_reason:
+        return face.embedding_skipped_reason
+    return "" if has_suggestions else "No likely match in the gallery."
+
+
+def image_page_data(image: Image, *, editable_face_ids: set[int]) -> dict:
+    """Everything the photo page and its status.json show; the same dict for both.
+
+    `editable_face_ids` are the faces the viewer may move or delete (decided by the view).
+    """
+    faces = list(image.faces.select_related("officer__department").order_by("pk"))
+    allowed = recognition_allowed(image.department_id)
+    by_face = public_suggestions(image) if allowed else {}
+    officer_ids = {f.officer_id for f in faces if is_public_officer_face(f)}
+    officer_ids |= {s.officer_id for items in by_face.values() for s in items}
+    crops = officer_photo_faces(officer_ids)
+    key = rendition_key(image, faces)
+    pending = image.status in (Image.Status.QUEUED, Image.Status.PROCESSING)
+    face_items = []
+    for number, face in enumerate(faces, start=1):
+        suggestions = by_face.get(face.pk, [])
+        if allowed and face.processed_at is None and not is_public_officer_face(face):
+            pending = True
+        face_items.append({
+            "id": face.pk,
+            "number": number,
+            "x": face.x, "y": face.y, "w": face.w, "h": face.h,
+            "source": face.source,
+            "editable": face.pk in editable_face_ids,
+            "officer": _officer_payload(face.officer, crops) if is_public_officer_face(face) else None,
+            "crop_url": reverse("face_crop", args=[face.pk]) if is_public_officer_face(face) else "",
+            "update_url": reverse("face_update", args=[face.pk]),
+            "delete_url": reverse("face_delete", args=[face.pk]),
+            "state": _face_state(face, image, allowed, bool(suggestions)),
+            "suggestions": [
+                {
+                    "officer": _officer_payload(s.officer, crops),
+                    "confidence": confidence_label(s.distance),
+                    "distance": round(s.distance, 2),
+                    "wording": SUGGESTION_WORDING,
+                }
+                for s in suggestions
+            ],
+        })
+    return {
+        "id": image.pk,
+        "status": image.status,
+        "status_label": STATUS_LABELS.get(image.status, image.status),
+        "error": image.error if image.status == Image.Status.FAILED else "",
+        "pending": pending,
+        "width": image.width,
+        "height": image.height,
+        "public_url": f"{reverse('image_public', args=[image.pk])}?v={key}",
+        "recognition": recognition_notice(image.department),
+        "faces": face_items,
+        "urls": {
+            "status": reverse("image_status", args=[image.pk]),
+            "face_create": reverse("face_create", args=[image.pk]),
+        },
+    }
+
+
+def officer_public_faces(officer: Officer) -> QuerySet[Face]:
+    return Face.objects.filter(officer=officer, is_civilian=False).select_related("image").order_by("-pk")
+
+
+def officer_public_images(officer: Officer) -> QuerySet[Image]:
+    return Image.objects.filter(faces__officer=officer, faces__is_civilian=False).distinct().order_by("-created_at")

@@ -1,0 +1,1 @@
+"""Public pages of the faces app: upload, photo page and box editor, officer pages."""

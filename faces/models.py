@@ -69,6 +69,10 @@ class Face(models.Model):
     # Why a face was not embedded (too small, poor score, recognition off…), shown to users.
     embedding_skipped_reason = models.CharField(max_length=200, blank=True)
     use_for_recognition = models.BooleanField(default=False)
+    # Copy of image.department_id kept by a database trigger (migration 0003), so the gallery
+    # search can scan one department's gallery through face_gallery_by_department without
+    # joining images. An access path only: the search re-checks images live (pipeline/search.py).
+    image_department_id = models.BigIntegerField(null=True, blank=True, editable=False)
     identified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -85,6 +89,13 @@ class Face(models.Model):
                 m=16,
                 ef_construction=64,
                 opclasses=["vector_l2_ops"],
+            ),
+            # Exact scans of a small department's gallery read one contiguous index range.
+            models.Index(
+                fields=["image_department_id"],
+                include=["officer", "image", "embedding"],
+                condition=models.Q(embedding__isnull=False, use_for_recognition=True, officer__isnull=False),
+                name="face_gallery_by_department",
             ),
         ]
         constraints = [

@@ -2,18 +2,28 @@
 
 The gallery (DESIGN.md rule 2) is every face that (a) a person identified as an officer,
 (b) is marked usable for recognition, (c) has an embedding, and (d) belongs to an officer
-*and* a photo of departments that allow recognition now.
+*and* a photo of departments that allow recognition now. The figures returned are computed
+only from rows re-checked live against the face, its officer and its image, so no index,
+copied column, cache or plan choice can let a face of a disallowed department through:
+they only decide how fast (and how completely) candidates are found.
 
-Search, in two steps:
-1. k-nearest gallery faces with pgvector's HNSW index; the iterative scan keeps recall
-   when the gate's filters drop many neighbours.
-2. Aggregate per officer: rank candidate officers by the distance from the probe to the
+Search, in three steps (docs/benchmarks-search.md has the measurements behind them):
+1. Plan: the scope (the allowed departments, or one of them) holds some number of gallery
+   faces. Up to EXACT_SCAN_MAX_FACES, an exact scan of the scope's range of the B-tree
+   face_gallery_by_department is fast and has perfect recall; above it, pgvector's HNSW
+   index with a relaxed iterative scan is fast and, because the scope is then a large share
+   of the index, keeps its recall. (HNSW on a small scope is what loses recall: the graph
+   walk has to visit ~k / share tuples and gives up first.)
+2. k-nearest gallery faces by the chosen path nominate candidate officers.
+3. Aggregate per officer: rank candidate officers by the distance from the probe to the
    mean of all their gallery vectors (a centroid is steadier than one lucky photo).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+import threading
+import time
+from typing import Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -32,6 +42,99 @@ class OfficerMatch:
 
 
 CANDIDATE_FACES = 64
+STRATEGIES = ("auto", "exact", "hnsw")
+# Measured on this project's synthetic gallery (docs/benchmarks-search.md); overridable.
+EXACT_SCAN_MAX_FACES = getattr(settings, "FACES_SEARCH_EXACT_MAX_FACES", 20_000)
+HNSW_EF_SEARCH = getattr(settings, "FACES_SEARCH_EF_SEARCH", 400)
+# Gallery sizes only steer the plan (speed/recall), never the gate: a short cache is fine.
+GALLERY_SIZES_TTL_SECONDS = 300.0
+
+# Step 2 only nominates candidate officers; the face's department comes from the
+# trigger-kept copy (faces.migrations.0003) so no image join is paid per scanned row.
+_NOMINEE = """
+    f.embedding IS NOT NULL AND f.use_for_recognition AND f.officer_id IS NOT NULL
+    AND f.image_department_id = ANY(%(scope)s) AND o.department_id = ANY(%(scope)s)
+    AND f.image_id <> %(exclude_image)s AND NOT (f.officer_id = ANY(%(exclude_officers)s))
+"""
+
+# HNSW: the ORDER BY on the indexed operator lets the planner walk the graph; the relaxed
+# iterative scan keeps walking while the filters drop neighbours.
+_NEAREST_HNSW = f"""
+    SELECT f.officer_id FROM faces_face f
+    JOIN departments_officer o ON o.id = f.officer_id
+    WHERE {_NOMINEE}
+    ORDER BY f.embedding <-> %(probe)s::vector
+    LIMIT %(k)s
+"""
+
+# Exact: OFFSET 0 fences the subquery so the HNSW index cannot serve the ORDER BY; the
+# rows come from one range of face_gallery_by_department (an index-only scan) instead.
+_NEAREST_EXACT = f"""
+    SELECT officer_id FROM (
+        SELECT f.officer_id, f.embedding <-> %(probe)s::vector AS distance
+        FROM faces_face f
+        JOIN departments_officer o ON o.id = f.officer_id
+        WHERE {_NOMINEE}
+        OFFSET 0
+    ) gallery
+    ORDER BY distance
+    LIMIT %(k)s
+"""
+
+# Step 3, and the gate: every figure returned is computed from rows re-checked live
+# against the face, its officer and its image (never from the copy or an index alone).
+_AGGREGATE = """
+    WITH nearest AS MATERIALIZED ({nearest}),
+    candidates AS (SELECT DISTINCT officer_id FROM nearest)
+    SELECT f.officer_id, o.department_id,
+           avg(f.embedding) <-> %(probe)s::vector AS centroid_distance,
+           min(f.embedding <-> %(probe)s::vector) FILTER (WHERE f.image_id <> %(exclude_image)s),
+           count(*) AS gallery_faces
+    FROM candidates c
+    JOIN departments_officer o ON o.id = c.officer_id
+    JOIN faces_face f ON f.officer_id = c.officer_id
+    JOIN faces_image i ON i.id = f.image_id
+    WHERE f.embedding IS NOT NULL AND f.use_for_recognition
+      AND o.department_id = ANY(%(scope)s)
+      AND i.department_id = ANY(%(scope)s)
+    GROUP BY f.officer_id, o.department_id
+    HAVING count(*) FILTER (WHERE f.image_id <> %(exclude_image)s) > 0
+    ORDER BY centroid_distance
+"""
+
+
+class _GallerySizes:
+    """Gallery faces per photo department, refreshed at most every TTL seconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sizes: dict[int, int] = {}
+        self._loaded_at = float("-inf")
+
+    def clear(self) -> None:
+        with self._lock:
+            self._loaded_at = float("-inf")
+
+    def total(self, department_ids: Iterable[int]) -> int:
+        with self._lock:
+            if time.monotonic() - self._loaded_at > GALLERY_SIZES_TTL_SECONDS:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT image_department_id, count(*) FROM faces_face WHERE embedding IS NOT NULL "
+                        "AND use_for_recognition AND officer_id IS NOT NULL GROUP BY image_department_id"
+                    )
+                    self._sizes = {int(d): int(n) for d, n in cursor.fetchall()}
+                self._loaded_at = time.monotonic()
+            return sum(self._sizes.get(pk, 0) for pk in department_ids)
+
+
+gallery_sizes = _GallerySizes()
+
+
+def plan_search(scope: Sequence[int], *, exact_max_faces: int | None = None) -> str:
+    """"exact" when the scope's gallery is small enough to scan, else "hnsw"."""
+    cut_off = EXACT_SCAN_MAX_FACES if exact_max_faces is None else exact_max_faces
+    return "exact" if gallery_sizes.total(scope) <= cut_off else "hnsw"
 
 
 def _vector_literal(vector: Sequence[float]) -> str:
@@ -45,61 +148,45 @@ def search_gallery(
     exclude_officer_ids: Sequence[int] = (),
     threshold: float | None = None,
     limit: int | None = None,
+    department_ids: Sequence[int] | None = None,
+    strategy: str = "auto",
+    ef_search: int | None = None,
 ) -> list[OfficerMatch]:
-    """Officers whose gallery centroid lies within `threshold` of `vector`, nearest first."""
+    """Officers whose gallery centroid lies within `threshold` of `vector`, nearest first.
+
+    `department_ids` narrows the search to officers and photos of those departments
+    (intersected with the allowed ones); `strategy` and `ef_search` override the plan (benchmarks, tests).
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
     threshold = settings.FACES_MATCH_THRESHOLD if threshold is None else threshold
     limit = settings.FACES_MAX_SUGGESTIONS if limit is None else limit
     allowed = sorted(allowed_department_ids())
-    if not allowed:
+    scope = allowed if department_ids is None else sorted(set(allowed) & {int(d) for d in department_ids})
+    if not scope:
         return []
-    probe = _vector_literal(vector)
+    if strategy == "auto":
+        strategy = plan_search(scope)
+    nearest = _NEAREST_EXACT if strategy == "exact" else _NEAREST_HNSW
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute("SET LOCAL hnsw.ef_search = 100")
+        if strategy == "hnsw":
+            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search or HNSW_EF_SEARCH)}")
         cursor.execute(
-            """
-            WITH nearest AS MATERIALIZED (
-                SELECT f.officer_id, f.embedding <-> %(probe)s::vector AS distance
-                FROM faces_face f
-                JOIN departments_officer o ON o.id = f.officer_id
-                JOIN faces_image i ON i.id = f.image_id
-                WHERE f.embedding IS NOT NULL
-                  AND f.use_for_recognition
-                  AND o.department_id = ANY(%(allowed)s)
-                  AND i.department_id = ANY(%(allowed)s)
-                  AND i.id <> %(exclude_image)s
-                  AND NOT (f.officer_id = ANY(%(exclude_officers)s))
-                ORDER BY f.embedding <-> %(probe)s::vector
-                LIMIT %(k)s
-            ),
-            candidates AS (
-                SELECT officer_id, min(distance) AS nearest FROM nearest GROUP BY officer_id
-            )
-            SELECT c.officer_id, o.department_id,
-                   avg(f.embedding) <-> %(probe)s::vector AS centroid_distance,
-                   c.nearest, count(*) AS gallery_faces
-            FROM candidates c
-            JOIN departments_officer o ON o.id = c.officer_id
-            JOIN faces_face f ON f.officer_id = c.officer_id
-            JOIN faces_image i ON i.id = f.image_id
-            WHERE f.embedding IS NOT NULL AND f.use_for_recognition
-              AND i.department_id = ANY(%(allowed)s)
-            GROUP BY c.officer_id, o.department_id, c.nearest
-            ORDER BY centroid_distance
-            """,
+            _AGGREGATE.format(nearest=nearest),
             {
-                "probe": probe,
-                "allowed": allowed,
-                "exclude_image": exclude_image_id or 0,
-                "exclude_officers": list(exclude_officer_ids),
+                "probe": _vector_literal(vector),
+                "scope": scope,
+                    "exclude_image": exclude_image_id or 0,
+                "exclude_officers": [int(o) for o in exclude_officer_ids],
                 "k": CANDIDATE_FACES,
             },
         )
         rows = cursor.fetchall()
     matches = [
-        OfficerMatch(int(officer), int(dept), float(dist), float(nearest), int(count))
-        for officer, dept, dist, nearest, count in rows
-        if dist <= threshold
+        OfficerMatch(int(officer), int(dept), float(dist), float(nearest_), int(count))
+        for officer, dept, dist, nearest_, count in rows
+        if dist is not None and dist <= threshold
     ]
     return matches[:limit]
 

@@ -37,7 +37,9 @@ def face_identify(
 ) -> Face:
     """Record who a face is: an officer, a civilian (stays blurred), or unknown again.
 
-    1. Lock the face; an officer must belong to the photo's department.
+    1. Lock the face; an officer must belong to the photo's department, unless a person
+       confirms a suggestion: the gallery spans every department that allows recognition
+       (officers move, and neighbouring departments police the same events).
     2. Set the identity and who decided; a civilian face never feeds the gallery.
     3. The stored embedding stays only if both the photo's and the officer's departments
        allow recognition now (rule 2); otherwise it is deleted.
@@ -48,7 +50,8 @@ def face_identify(
     before = _face_state(face)
     if officer is not None and civilian:
         raise ReviewError("A face cannot be both an officer and a civilian.")
-    if officer is not None and officer.department_id != face.image.department_id:
+    cross_department = officer is not None and officer.department_id != face.image.department_id
+    if cross_department and (suggestion is None or suggestion.officer_id != officer.pk):
         raise ReviewError("The officer must belong to the photo's department.")
     now = timezone.now()
     face.officer = officer

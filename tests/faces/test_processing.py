@@ -253,3 +253,26 @@ def test_backfill_does_nothing_for_a_department_that_is_off(disallowed_departmen
     upload("obama_1.jpg", disallowed_department)
     assert services.department_backfill(disallowed_department.pk) == 0
     assert embedded_faces(disallowed_department) == 0
+
+
+def test_a_suggestion_from_another_allowed_department_can_be_confirmed(allowed_department, other_department):
+    from faces.services.review import suggestion_confirm
+
+    officer = gallery_officer(other_department, "obama_1.jpg")
+    face = upload("obama_2.jpg", allowed_department).faces.get()
+    suggestion = face.suggestions.get(officer=officer)
+    suggestion_confirm(suggestion, actor=None)
+    face.refresh_from_db()
+    assert face.officer == officer and face.embedding is not None
+    suggestion.refresh_from_db()
+    assert suggestion.status == MatchSuggestion.Status.CONFIRMED
+
+
+def test_identifying_a_face_as_another_departments_officer_without_a_suggestion_is_refused(
+        allowed_department, other_department):
+    from faces.services.review import ReviewError
+
+    stranger = Officer.objects.create(department=other_department, first_name="S", last_name="T", badge_number="7")
+    face = upload("obama_2.jpg", allowed_department).faces.get()
+    with pytest.raises(ReviewError, match="photo's department"):
+        face_identify(face, officer=stranger, actor=None)

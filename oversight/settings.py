@@ -271,7 +271,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Face pipeline ----------------------------------------------------------------
 FACES_DETECTOR = env_str("FACES_DETECTOR", "hog")  # "hog" or "cnn" (dlib mmod)
 FACES_UPSAMPLE = env_int("FACES_UPSAMPLE", 1)
-FACES_DETECT_MAX_SIDE = env_int("FACES_DETECT_MAX_SIDE", 2000)
+FACES_DETECT_MAX_SIDE = env_int("FACES_DETECT_MAX_SIDE", 2600)  # docs/benchmarks.md: crowd recall
 FACES_MIN_FACE_PX = env_int("FACES_MIN_FACE_PX", 40)
 FACES_MIN_DETECTOR_SCORE = env_float("FACES_MIN_DETECTOR_SCORE", -0.2)
 FACES_EMBED_JITTERS = env_int("FACES_EMBED_JITTERS", 1)

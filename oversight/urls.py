@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from oversight import views
 
+handler500 = "oversight.errors.server_error"  # a database outage answers 503, not 500
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

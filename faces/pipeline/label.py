@@ -55,7 +55,13 @@ class OpenCVPeopleLabeler:
         scale = min(1.0, self.max_side / max(gray.shape))
         if scale < 1.0:
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        rects, weights = self._hog.detectMultiScale(gray, winStride=(8, 8), padding=(8, 8), scale=1.05)
+        win_w, win_h = self._hog.winSize
+        if gray.shape[1] < win_w or gray.shape[0] < win_h:
+            # No pedestrian fits, and OpenCV's HOG corrupts the heap (segfaults the worker)
+            # on an image smaller than its window: tiny uploads, thin panoramas after scaling.
+            rects, weights = (), ()
+        else:
+            rects, weights = self._hog.detectMultiScale(gray, winStride=(8, 8), padding=(8, 8), scale=1.05)
         boxes = [[int(v) for v in rect] for rect in rects]
         scores = [float(w) for w in np.ravel(weights)]
         keep = cv2.dnn.NMSBoxes(boxes, scores, self.score_threshold, self.nms_overlap) if boxes else []

@@ -98,6 +98,7 @@ def celery_on_redis(redis_url, settings, transactional_db, tmp_path):
     app.conf.update(broker_url=redis_url, task_default_queue=queue, task_always_eager=False,
                     broker_transport_options={"visibility_timeout": 4})
     app._pool = None  # the producer pool was built for the old broker
+    app.amqp._producer_pool = None  # and so was this one (as Celery's own _after_fork resets)
     workers: list[Worker] = []
 
     def start_worker(concurrency: int = 1) -> Worker:
@@ -110,6 +111,7 @@ def celery_on_redis(redis_url, settings, transactional_db, tmp_path):
         worker.stop()
     app.conf.update(saved)
     app._pool = None
+    app.amqp._producer_pool = None
     redis.Redis.from_url(redis_url).delete(queue, "unacked", "unacked_index")
 
 

@@ -55,6 +55,10 @@ class MatchSuggestionAdmin(ReadOnlyAdmin):
     list_display = ("face", "officer", "distance", "rank", "status", "decided_by", "decided_at")
     list_filter = ("status",)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a photo (privacy) must take its suggestions with it.
+        return request.user.is_superuser
+
 
 @admin.register(RecognitionEvent)
 class RecognitionEventAdmin(ReadOnlyAdmin):

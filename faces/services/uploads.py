@@ -150,12 +150,13 @@ def face_box_create(*, image: Image, x, y, w, h, created_by=None) -> Face:
 
 
 def image_delete(image: Image) -> None:
-    """Delete a photo with its faces, embeddings, suggestions, renditions and stored files."""
-    names = [f.name for f in (image.file, image.public_file) if f and f.name]
+    """Delete a photo with its faces, embeddings, suggestions, renditions and stored files.
+
+    Faces (and the embeddings on them) and suggestions cascade; faces.signals removes the
+    stored files after the commit, on this path and on every other (the admin included).
+    """
     with transaction.atomic():
-        image.delete()  # faces and suggestions cascade; embeddings live on the face rows
-    for name in names:
-        _delete_quietly(name)
+        image.delete()
 
 
 def face_box_update(face: Face, *, x, y, w, h) -> Face:

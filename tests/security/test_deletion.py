@@ -1,0 +1,48 @@
+"""Deleting a photo deletes its faces, embeddings, suggestions, renditions and stored files."""
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+import pytest
+
+from faces import services
+from faces.models import Face, MatchSuggestion
+from faces.renditions import public_rendition_bytes
+from faces.services.review import face_identify
+from tests.conftest import photo
+
+
+def processed(name, department):
+    result = services.image_create(upload=SimpleUploadedFile(name, photo(name)), department=department)
+    services.image_process(result.image.pk)
+    result.image.refresh_from_db()
+    return result.image
+
+
+@pytest.mark.parametrize("path", ["service", "admin"])
+def test_deleting_a_photo_leaves_nothing_behind(path, allowed_department, officer, admin_user, client,
+                                                django_capture_on_commit_callbacks):
+    gallery = processed("obama_1.jpg", allowed_department)
+    face_identify(gallery.faces.get(), officer=officer, actor=None)
+    image = processed("obama_2.jpg", allowed_department)
+    public_rendition_bytes(image)
+    image.refresh_from_db()
+    names = [image.file.name, image.public_file.name]
+    assert all(default_storage.exists(n) for n in names)
+    face_ids = list(image.faces.values_list("pk", flat=True))
+    assert Face.objects.filter(pk__in=face_ids, embedding__isnull=False).exists()
+    assert MatchSuggestion.objects.filter(face_id__in=face_ids).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if path == "service":
+            services.image_delete(image)
+        else:
+            client.force_login(admin_user)
+            response = client.post(reverse("admin:faces_image_delete", args=[image.pk]), {"post": "yes"})
+            assert response.status_code == 302
+
+    assert not Face.objects.filter(pk__in=face_ids).exists()
+    assert not MatchSuggestion.objects.filter(face_id__in=face_ids).exists()
+    assert not any(default_storage.exists(n) for n in names)
+    assert default_storage.exists(gallery.file.name)  # other photos are untouched

@@ -1,0 +1,156 @@
+"""Every route of the site and the API, classified: who may reach it, and none answers 5xx.
+
+The detailed per-view tables live beside each area (tests/faces, tests/review, tests/api);
+this module makes sure no route escapes them: a new URL without a line in ROUTES fails
+`test_every_route_is_classified`, and every classified route is probed with GET and an
+empty POST as anonymous, a member of the public and a volunteer (the roles an attacker
+can be), plus CSRF enforcement on every form.
+"""
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+import pytest
+
+from departments import policy
+from faces.models import Decision, Face, Image, MatchSuggestion
+from faces.services.review import face_identify
+from tests.conftest import client_for
+from tests.review.conftest import stored_image
+
+PUBLIC = "public"  # anyone may read
+UPLOAD = "upload"  # anyone may write (throttled): uploads and boxes on public photos
+VOLUNTEER = "volunteer"  # volunteers, coordinators, administrators
+ADMIN = "admin"  # administrators only
+
+# name → (access, kwargs key). Keys name objects of the `world` fixture.
+ROUTES: dict[str, tuple[str, str | None]] = {
+    "home": (PUBLIC, None), "healthz": (PUBLIC, None),
+    "department_detail": (PUBLIC, "department_slug"), "officer_search": (PUBLIC, None),
+    "officer_detail": (PUBLIC, "officer"), "image_detail": (PUBLIC, "image"), "image_status": (PUBLIC, "image"),
+    "image_public": (PUBLIC, "image"), "face_crop": (PUBLIC, "gallery_face"),
+    "submit": (UPLOAD, None), "face_create": (UPLOAD, "image"),
+    "face_update": (UPLOAD, "face"), "face_delete": (UPLOAD, "face"),
+    "image_original": (VOLUNTEER, "image"),
+    "api:token": (PUBLIC, None), "api:department-list": (PUBLIC, None), "api:department-detail": (PUBLIC, "department"),
+    "api:department-recognition": (ADMIN, "department"), "api:officer-list": (PUBLIC, None),
+    "api:officer-detail": (PUBLIC, "officer"), "api:image-upload": (UPLOAD, None), "api:image-detail": (PUBLIC, "image"),
+    "api:image-faces": (UPLOAD, "image"), "api:image-sort": (VOLUNTEER, "image"), "api:face-identify": (VOLUNTEER, "face"),
+    "api:face-embedding": (ADMIN, "face"), "api:suggestion-confirm": (VOLUNTEER, "suggestion"),
+    "api:suggestion-reject": (VOLUNTEER, "suggestion"), "api:gallery": (ADMIN, None),
+    "api:schema": (PUBLIC, None), "api:docs": (PUBLIC, None),
+    "review_dashboard": (VOLUNTEER, None), "review_leaderboard": (VOLUNTEER, None),
+    "review_sort_next": (VOLUNTEER, "department_slug"), "review_sort": (VOLUNTEER, "image"),
+    "review_identify_next": (VOLUNTEER, "department_slug"), "review_identify": (VOLUNTEER, "face"),
+    "review_new_officer": (VOLUNTEER, "face"), "review_gallery": (VOLUNTEER, "officer"),
+    "review_decisions": (VOLUNTEER, None), "review_decision_undo": (VOLUNTEER, "decision"),
+    "review_jurisdictions": (VOLUNTEER, None), "review_jurisdiction_switch": (ADMIN, "department_slug"),
+    "review_image_photo": (VOLUNTEER, "image"), "review_face_crop": (VOLUNTEER, "face"),
+}
+# Third-party routes with their own tests upstream (allauth's flows, Django's admin).
+FOREIGN_PREFIXES = ("admin/", "accounts/")
+
+
+def site_routes() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, prefix: str = "", namespace: str = "") -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern) and not (prefix + str(pattern.pattern)).startswith(FOREIGN_PREFIXES):
+                names.add(namespace + pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_route_is_classified():
+    assert site_routes() - set(ROUTES) == set(), "add the new route to ROUTES with its access rule"
+    assert set(ROUTES) - site_routes() == set(), "a classified route no longer exists"
+
+
+@pytest.fixture
+def world(users, allowed_department, officer):
+    image = stored_image(allowed_department, "obama_2.jpg")
+    face = image.faces.get()
+    gallery_face = stored_image(allowed_department, "obama_1.jpg").faces.get()
+    face_identify(gallery_face, officer=officer, actor=users["volunteer"])
+    suggestion = MatchSuggestion.objects.create(face=face, officer=officer, distance=0.4, rank=1)
+    decision = Decision.objects.filter(face=gallery_face).latest("pk")
+    return {"image": image.pk, "face": face.pk, "gallery_face": gallery_face.pk, "officer": officer.pk,
+            "suggestion": suggestion.pk, "decision": decision.pk, "department": allowed_department.pk,
+            "department_slug": allowed_department.slug}
+
+
+def url_for(name: str, world: dict) -> str:
+    _, key = ROUTES[name]
+    if key is None:
+        return reverse(name)
+    for kwarg in ("pk", "slug", "image_id", "face_id", "officer_id"):
+        try:
+            return reverse(name, kwargs={kwarg: world[key]})
+        except NoReverseMatch:
+            continue
+    raise AssertionError(f"cannot build a URL for {name}")
+
+
+def state(department) -> tuple:
+    """Everything an unauthorised request might change."""
+    return (
+        Image.objects.count(), Face.objects.count(),
+        tuple(Face.objects.order_by("pk").values_list("officer_id", "is_civilian", "use_for_recognition")),
+        tuple(MatchSuggestion.objects.order_by("pk").values_list("status", flat=True)),
+        Decision.objects.count(), tuple(Image.objects.order_by("pk").values_list("contains_officers", flat=True)),
+        policy.recognition_allowed(department),
+    )
+
+
+@pytest.mark.parametrize("role", ["anonymous", "member", "volunteer", "disabled"])
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_no_route_fails_or_leaks_for_people_without_rights(name, role, users, world, allowed_department):
+    access, _ = ROUTES[name]
+    client = client_for(users[role])
+    url = url_for(name, world)
+    before = state(allowed_department)
+    answers = {"GET": client.get(url), "POST": client.post(url, {})}
+    for method, response in answers.items():
+        assert response.status_code < 500, f"{method} {url} as {role}: {response.status_code}"
+    may_write = access in (PUBLIC, UPLOAD) or (access == VOLUNTEER and role == "volunteer")
+    if not may_write:
+        for method, response in answers.items():
+            assert response.status_code in (302, 401, 403, 404, 405), f"{method} {url} as {role}"
+            if response.status_code == 302:
+                assert "/accounts/login/" in response["Location"] or "/admin/login/" in response["Location"]
+        assert state(allowed_department) == before, f"{url} changed something for {role}"
+
+
+HTML_FORMS = ["submit", "face_create", "face_update", "face_delete", "review_sort", "review_identify",
+              "review_new_officer", "review_gallery", "review_decision_undo", "review_jurisdiction_switch"]
+
+
+@pytest.mark.parametrize("name", HTML_FORMS)
+def test_every_form_refuses_a_post_without_its_csrf_token(name, users, world, allowed_department):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["admin"])
+    before = state(allowed_department)
+    response = client.post(url_for(name, world), {"contains_officers": "yes", "reason": "x", "allowed": "false",
+                                                  "x": 1, "y": 1, "w": 50, "h": 50})
+    assert response.status_code == 403
+    assert state(allowed_department) == before
+
+
+def test_api_session_writes_need_csrf_but_tokens_do_not(users, world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["volunteer"])
+    url = reverse("api:image-sort", kwargs={"pk": world["image"]})
+    assert client.post(url, {"contains_officers": True}, content_type="application/json").status_code == 403
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=users["volunteer"])
+    response = Client(enforce_csrf_checks=True).post(url, {"contains_officers": True},
+                                                     content_type="application/json",
+                                                     HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert Image.objects.get(pk=world["image"]).contains_officers is True

@@ -76,3 +76,13 @@ def test_a_non_postgres_database_url_is_refused():
     result = run(["manage.py", "check"], clean_env(DATABASE_URL="sqlite:///tmp/x.db"))
     assert result.returncode != 0
     assert "must point at PostgreSQL" in result.stderr
+
+
+@pytest.mark.parametrize("role,shown", [("anonymous", False), ("member", False), ("volunteer", True),
+                                        ("admin", True), ("disabled", False)])
+def test_the_navigation_offers_review_only_to_volunteers(role, shown, users):
+    from tests.conftest import client_for
+
+    page = client_for(users[role]).get("/")
+    assert page.status_code == 200
+    assert (b'href="/review/"' in page.content) is shown

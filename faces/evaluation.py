@@ -1,0 +1,270 @@
+"""Accuracy of our own face pipeline on a labelled set in the LFW layout.
+
+Used by `manage.py evaluate` to choose the pipeline's defaults (docs/benchmarks.md).
+Images are read as ROOT/<identity>/<identity>_NNNN.<ext>; pairs come from an LFW-format
+pairs file. Every embedding goes through faces.pipeline (decode -> detect -> embed), so
+the recognition gate is asked exactly as in the worker: evaluation is biometric work too.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+import re
+
+import numpy as np
+
+from faces.pipeline.decode import ImageRejected, load_rgb
+from faces.pipeline.detect import DetectedFace, detect_faces
+from faces.pipeline.embed import compute_embeddings
+from faces.pipeline.quality import embedding_skip_reason
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+_NAME = re.compile(r"^[^\s/\\]+$")
+_FILE = re.compile(r"^(?P<identity>.+)_(?P<number>\d{4,})$")
+
+
+class PairsFormatError(ValueError):
+    """The pairs file does not follow the LFW format; the message names the line."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    left: tuple[str, int]
+    right: tuple[str, int]
+
+    @property
+    def same(self) -> bool:
+        return self.left[0] == self.right[0]
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    detector: str = "hog"
+    upsample: int = 1
+    max_side: int = 2000
+    jitters: int = 1
+    landmark_model: str = "small"
+    min_face_px: int = 40
+    min_score: float = -0.2
+    max_pixels: int = 40_000_000
+
+
+def parse_pairs(text: str) -> list[Pair]:
+    """Parse an LFW pairs file.
+
+    1. The header is "N" (N same-person then N different-person pairs) or "FOLDS N"
+       (FOLDS times that, as in LFW's pairs.txt); the pair count must match it.
+    2. "name n1 n2" is a same-person pair; "name1 n1 name2 n2" a different-person one.
+    3. Image numbers are positive integers; names are single tokens (no path separators).
+    """
+    lines = [(number, line.split()) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not lines:
+        raise PairsFormatError("The pairs file is empty; its first line must be 'N' or 'FOLDS N'.")
+    header_line, header = lines[0]
+    if not 1 <= len(header) <= 2 or not all(token.isdigit() for token in header):
+        raise PairsFormatError(f"Line {header_line}: the header must be 'N' or 'FOLDS N' (integers), not {' '.join(header)!r}.")
+    folds, per_fold = (1, int(header[0])) if len(header) == 1 else (int(header[0]), int(header[1]))
+    pairs = [_parse_pair(number, fields) for number, fields in lines[1:]]
+    expected = 2 * folds * per_fold
+    if len(pairs) != expected:
+        raise PairsFormatError(
+            f"The header promises {expected} pairs ({folds} fold(s) of {per_fold} same-person and "
+            f"{per_fold} different-person pairs) but the file has {len(pairs)}."
+        )
+    return pairs
+
+
+def _parse_pair(line: int, fields: list[str]) -> Pair:
+    def number(token: str) -> int:
+        if not token.isdigit() or int(token) < 1:
+            raise PairsFormatError(f"Line {line}: {token!r} is not an image number (a positive integer).")
+        return int(token)
+
+    def name(token: str) -> str:
+        if not _NAME.match(token) or token in (".", ".."):
+            raise PairsFormatError(f"Line {line}: {token!r} is not an identity name.")
+        return token
+
+    if len(fields) == 3:
+        person = name(fields[0])
+        return Pair((person, number(fields[1])), (person, number(fields[2])))
+    if len(fields) == 4:
+        return Pair((name(fields[0]), number(fields[1])), (name(fields[2]), number(fields[3])))
+    raise PairsFormatError(
+        f"Line {line}: expected 'name n1 n2' or 'name1 n1 name2 n2', got {len(fields)} field(s)."
+    )
+
+
+def image_path(root: Path, identity: str, number: int) -> Path:
+    """ROOT/<identity>/<identity>_NNNN.jpg (or another image extension, if that exists)."""
+    stem = root / identity / f"{identity}_{number:04d}"
+    for extension in IMAGE_EXTENSIONS:
+        candidate = stem.with_suffix(extension)
+        if candidate.exists():
+            return candidate
+    return stem.with_suffix(".jpg")
+
+
+def scan_identities(root: Path) -> dict[str, list[int]]:
+    """Every identity folder under ROOT and its image numbers, sorted."""
+    found: dict[str, list[int]] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        numbers = []
+        for file in folder.iterdir():
+            match = _FILE.match(file.stem)
+            if file.suffix.lower() in IMAGE_EXTENSIONS and match and match["identity"] == folder.name:
+                numbers.append(int(match["number"]))
+        if numbers:
+            found[folder.name] = sorted(set(numbers))
+    return found
+
+
+def central_face(faces: Sequence[DetectedFace], width: int, height: int) -> DetectedFace:
+    """The face whose box centre is nearest the image centre (LFW centres the labelled person)."""
+    cx, cy = width / 2, height / 2
+    return min(faces, key=lambda f: ((f.x + f.w / 2 - cx) ** 2 + (f.y + f.h / 2 - cy) ** 2, f.x, f.y))
+
+
+class Embedder:
+    """Embeds images through the project's pipeline, once each (results are cached)."""
+
+    def __init__(self, department, config: PipelineSettings) -> None:
+        self.department, self.config = department, config
+        self.cache: dict[Path, np.ndarray | None] = {}
+        self.unreadable: list[Path] = []
+
+    def __call__(self, path: Path) -> np.ndarray | None:
+        if path not in self.cache:
+            self.cache[path] = self._embed(path)
+        return self.cache[path]
+
+    def _embed(self, path: Path) -> np.ndarray | None:
+        """1. Decode; 2. detect boxes; 3. keep usable ones, take the most central; 4. embed it."""
+        c = self.config
+        try:
+            rgb = load_rgb(path.read_bytes(), max_pixels=c.max_pixels)
+        except (OSError, ImageRejected):
+            self.unreadable.append(path)
+            return None
+        faces = detect_faces(rgb, model=c.detector, upsample=c.upsample, max_side=c.max_side)
+        usable = [f for f in faces if not embedding_skip_reason(
+            f.w, f.h, f.score if c.detector == "hog" else None, min_face_px=c.min_face_px, min_score=c.min_score)]
+        if not usable:
+            return None
+        face = central_face(usable, rgb.shape[1], rgb.shape[0])
+        return compute_embeddings(rgb, [(face.x, face.y, face.w, face.h)], self.department,
+                                  jitters=c.jitters, landmark_model=c.landmark_model)[0]
+
+    @property
+    def no_face(self) -> int:
+        return sum(1 for path, vector in self.cache.items() if vector is None and path not in self.unreadable)
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    pairs: int
+    same_pairs: int
+    different_pairs: int
+    skipped_pairs: int  # an image of the pair had no usable face (or was missing)
+    threshold: float
+    accuracy: float  # over the pairs that could be evaluated
+    accuracy_counting_skipped: float  # skipped pairs counted as errors
+    best_threshold: float
+    best_accuracy: float
+    tar_at_far: float
+    far_target: float
+    far_threshold: float
+    same_distances: tuple[float, ...]
+    different_distances: tuple[float, ...]
+
+
+def verify(pairs: Sequence[Pair], embed: Callable[[Pair], tuple[np.ndarray | None, np.ndarray | None]], *,
+           threshold: float, far_target: float = 0.001) -> VerificationResult:
+    """Distances of every pair, then accuracy at `threshold`, a sweep and TAR@FAR."""
+    same, different, skipped = [], [], 0
+    for pair in pairs:
+        a, b = embed(pair)
+        if a is None or b is None:
+            skipped += 1
+            continue
+        (same if pair.same else different).append(float(np.linalg.norm(a.astype(np.float64) - b)))
+    s, d = np.asarray(same), np.asarray(different)
+    evaluated = len(s) + len(d)
+    correct = accepted(s, threshold).sum() + (~accepted(d, threshold)).sum()
+    best_threshold, best_accuracy = sweep(s, d, prefer=threshold)
+    tar, far_threshold = tar_at_far(s, d, far_target)
+    return VerificationResult(
+        pairs=len(pairs), same_pairs=sum(p.same for p in pairs), different_pairs=sum(not p.same for p in pairs),
+        skipped_pairs=skipped, threshold=threshold,
+        accuracy=float(correct / evaluated) if evaluated else float("nan"),
+        accuracy_counting_skipped=float(correct / len(pairs)) if pairs else float("nan"),
+        best_threshold=best_threshold, best_accuracy=best_accuracy, tar_at_far=tar, far_target=far_target,
+        far_threshold=far_threshold, same_distances=tuple(same), different_distances=tuple(different),
+    )
+
+
+def accepted(distances: np.ndarray, threshold: float) -> np.ndarray:
+    """A pair is a match when its distance is at most the threshold (as search_gallery does)."""
+    return distances <= threshold
+
+
+def sweep(same: np.ndarray, different: np.ndarray, *, prefer: float) -> tuple[float, float]:
+    """The best accuracy over thresholds 0.20..1.00 in 0.005 steps; ties go to the one nearest `prefer`."""
+    total = len(same) + len(different)
+    if not total:
+        return prefer, float("nan")
+    grid = np.round(np.arange(0.20, 1.0 + 1e-9, 0.005), 3)
+    scores = [(accepted(same, t).sum() + (~accepted(different, t)).sum()) / total for t in grid]
+    best = max(scores)
+    candidates = [t for t, score in zip(grid, scores) if score == best]
+    return float(min(candidates, key=lambda t: (abs(t - prefer), t))), float(best)
+
+
+def tar_at_far(same: np.ndarray, different: np.ndarray, far: float) -> tuple[float, float]:
+    """True-accept rate at the largest threshold whose false-accept rate is at most `far`.
+
+    With n different-person pairs, floor(far * n) false accepts are allowed, so the
+    threshold sits just below the next-smallest impostor distance.
+    """
+    if not len(same) or not len(different):
+        return float("nan"), float("nan")
+    impostors = np.sort(different)
+    allowed = int(np.floor(far * len(impostors)))
+    threshold = float(np.nextafter(impostors[allowed], -np.inf)) if allowed < len(impostors) else float("inf")
+    return float(accepted(same, threshold).mean()), threshold
+
+
+@dataclass(frozen=True)
+class IdentificationResult:
+    identities: int
+    gallery_images: int
+    probes: int
+    best_distance: float  # rank-1 with each identity scored by its closest gallery image
+    centroid: float  # rank-1 with each identity scored by the mean of its gallery vectors
+
+
+def identify(identities: dict[str, list[np.ndarray]], *, gallery_size: int) -> IdentificationResult:
+    """Rank-1 identification: each identity's first `gallery_size` images form the gallery
+    (identities with a single image stay in it as distractors), the rest are probes.
+    """
+    gallery: dict[str, np.ndarray] = {}
+    probes: list[tuple[str, np.ndarray]] = []
+    for identity, vectors in identities.items():
+        if not vectors:
+            continue
+        keep = max(1, min(gallery_size, len(vectors) - 1))
+        gallery[identity] = np.stack(vectors[:keep]).astype(np.float64)
+        probes.extend((identity, v.astype(np.float64)) for v in vectors[keep:])
+    names = list(gallery)
+    centroids = np.stack([gallery[n].mean(axis=0) for n in names]) if names else np.empty((0, 128))
+    hits_best = hits_centroid = 0
+    for identity, probe in probes:
+        nearest = [np.linalg.norm(gallery[n] - probe, axis=1).min() for n in names]
+        hits_best += names[int(np.argmin(nearest))] == identity
+        hits_centroid += names[int(np.argmin(np.linalg.norm(centroids - probe, axis=1)))] == identity
+    n = len(probes)
+    return IdentificationResult(
+        identities=len(names), gallery_images=sum(len(g) for g in gallery.values()), probes=n,
+        best_distance=hits_best / n if n else float("nan"), centroid=hits_centroid / n if n else float("nan"),
+    )

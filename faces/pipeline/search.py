@@ -7,7 +7,7 @@ only from rows re-checked live against the face, its officer and its image, so n
 copied column, cache or plan choice can let a face of a disallowed department through:
 they only decide how fast (and how completely) candidates are found.
 
-Search, in three steps (docs/benchmarks-search.md has the measurements behind them):
+Search, in three steps (docs/benchmarks.md, "Gallery search at scale" has the measurements behind them):
 1. Plan: the scope (the allowed departments, or one of them) holds some number of gallery
    faces. Up to EXACT_SCAN_MAX_FACES, an exact scan of the scope's range of the B-tree
    face_gallery_by_department is fast and has perfect recall; above it, pgvector's HNSW
@@ -43,7 +43,7 @@ class OfficerMatch:
 
 CANDIDATE_FACES = 64
 STRATEGIES = ("auto", "exact", "hnsw")
-# Measured on this project's synthetic gallery (docs/benchmarks-search.md); overridable.
+# Measured on this project's synthetic gallery (docs/benchmarks.md, "Gallery search at scale"); overridable.
 EXACT_SCAN_MAX_FACES = getattr(settings, "FACES_SEARCH_EXACT_MAX_FACES", 20_000)
 HNSW_EF_SEARCH = getattr(settings, "FACES_SEARCH_EF_SEARCH", 400)
 # Gallery sizes only steer the plan (speed/recall), never the gate: a short cache is fine.

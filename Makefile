@@ -10,7 +10,7 @@ PORT ?= 8000
 N ?= 10000
 PYTEST_ARGS ?=
 
-.PHONY: install venv deps migrate seed run serve worker stop test test-fast bench bench-search bench-workers bench-load clean
+.PHONY: install venv deps migrate seed run stop test browser bench bench-search bench-workers bench-load clean
 
 install: deps migrate seed
 
@@ -61,7 +61,7 @@ bench-search: deps
 bench-workers: deps
 	$(PY) -m benchmarks.workers
 
-bench-load: deps  # gunicorn (2 workers) + 2 Celery workers on Redis, 10 and 50 clients (docs/benchmarks-load.md)
+bench-load: deps  # gunicorn (2 workers) + 2 Celery workers on Redis, 10 and 50 clients (docs/benchmarks.md)
 	$(PY) -m benchmarks.load
 
 clean:

@@ -56,7 +56,7 @@ def test_opencv_maps_people_boxes_back_to_original_pixels():
     assert_boxes_inside(result["people"], pixels)
 
 
-@pytest.mark.parametrize("name,at_most", [("noface_dogs.jpg", 0), ("noface_cars.jpg", 3)])
+@pytest.mark.parametrize("name,at_most", [("noface_dogs.jpg", 0), ("noface_cars.jpg", 1)])
 def test_opencv_finds_few_or_no_people_where_there_are_none_in_front(name, at_most):
     # The cars photo has distant pedestrians and taxis the pedestrian detector can mistake.
     assert OpenCVPeopleLabeler().label(rgb(name))["people_count"] <= at_most

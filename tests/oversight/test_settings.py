@@ -86,3 +86,16 @@ def test_the_navigation_offers_review_only_to_volunteers(role, shown, users):
     page = client_for(users[role]).get("/")
     assert page.status_code == 200
     assert (b'href="/review/"' in page.content) is shown
+
+
+def test_the_embedded_database_starts_from_a_checkout_too_deep_for_a_unix_socket_path(tmp_path):
+    var = tmp_path / ("deep-" * 12) / "var"  # the socket path would exceed 107 bytes
+    env = clean_env(OVERSIGHT_VAR_DIR=str(var))
+    env.pop("XDG_RUNTIME_DIR", None)
+    try:
+        probe = run(["manage.py", "shell", "-c",
+                     "from django.db import connection as c; c.ensure_connection(); print('CONNECTED')"], env)
+        assert "CONNECTED" in probe.stdout, probe.stderr[-2000:]
+    finally:
+        run(["-c", "from pathlib import Path; from oversight.embedded_db import stop_embedded_database as s;"
+             f"s(Path({str(var / 'pgdata')!r}))"], env)

@@ -58,6 +58,14 @@ REJECTION_CODES = frozenset(
 class ImageRejected(ValueError):
     """An upload we refuse; str(exc) is a message for the person who sent it."""
 
+    # The HTTP answer for each refusal, shared by the pages and the API: too big is 413,
+    # not a (supported) picture is 415, anything else about the file is 400.
+    HTTP_STATUS = {"too_large": 413, "too_many_pixels": 413, "not_an_image": 415, "unsupported_format": 415}
+
+    @property
+    def http_status(self) -> int:
+        return self.HTTP_STATUS.get(self.code, 400)
+
     def __init__(self, code: str, message: str) -> None:
         if code not in REJECTION_CODES:
             raise ValueError(f"unknown rejection code {code!r}")

@@ -27,9 +27,9 @@ def _upload_one(request: HttpRequest, upload, department: Department) -> dict:
     try:
         result = image_create(upload=upload, department=department, uploaded_by=request.user, filename=name)
     except ImageRejected as exc:
-        return {"name": name, "ok": False, "code": exc.code, "message": str(exc)}
+        return {"name": name, "ok": False, "code": exc.code, "message": str(exc), "status": exc.http_status}
     except StorageUnavailable as exc:
-        return {"name": name, "ok": False, "code": "storage", "message": str(exc)}
+        return {"name": name, "ok": False, "code": "storage", "message": str(exc), "status": 503}
     except Exception:  # one broken file must not cost the rest of the batch
         logger.exception("unexpected error while uploading %r", name)
         return {"name": name, "ok": False, "code": "error",
@@ -98,6 +98,8 @@ def submit(request: HttpRequest) -> HttpResponse:
         results.append({"name": _clean_filename(upload.name) or "photo", "ok": False, "code": "throttled",
                         "message": "Not uploaded: you reached the upload limit for now. Please try again later."})
     if wants_json(request):
-        return JsonResponse({"results": results})
+        # One file per request (the page's script): the status says how that file fared.
+        status = results[0].get("status", 200) if len(results) == 1 else 200
+        return JsonResponse({"results": results}, status=status)
     return render(request, "faces/submit.html", _context(UploadForm(initial={"department": department}),
                                                          department, results))

@@ -155,7 +155,7 @@
       xhr.addEventListener("load", function () {
         var body = {};
         try { body = JSON.parse(xhr.responseText); } catch (err) { body = {}; }
-        if (xhr.status === 200 && body.results && body.results.length) { resolve(finish(item, body.results[0])); return; }
+        if (body.results && body.results.length) { resolve(finish(item, body.results[0])); return; }
         var message = body.error || "The upload failed (error " + xhr.status + "). Please try again.";
         if (body.errors) message = Object.keys(body.errors).map(function (k) { return body.errors[k].join(" "); }).join(" ");
         resolve(finish(item, { ok: false, code: "http_" + xhr.status, message: message }));

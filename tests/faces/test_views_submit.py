@@ -183,27 +183,23 @@ def test_too_many_files_at_once_is_refused(allowed_department):
     assert Image.objects.count() == 0
 
 
-def test_uploads_are_rate_limited_per_client_with_retry_after(allowed_department, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon_upload": "2/hour"}}
-    from rest_framework.settings import api_settings
+def test_uploads_are_rate_limited_per_client_with_retry_after(allowed_department, monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        client = client_for(None)
-        names = ["biden_lfw_1.jpg", "biden_lfw_2.jpg", "obama_lowres_240p.jpg"]
-        batch = [upload(n, photo(n)) for n in names]
-        response = client.post(URL, {"department": allowed_department.pk, "photos": batch}, **JSON)
-        codes = [r["code"] for r in response.json()["results"]]
-        assert codes == ["created", "created", "throttled"]
-        refused = client.post(URL, {"department": allowed_department.pk,
-                                    "photos": upload("x.jpg", photo("kit_harington_2.jpg"))}, **JSON)
-        assert refused.status_code == 429
-        assert int(refused["Retry-After"]) > 0
-        assert Image.objects.count() == 2
-    finally:
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    # The throttles read their rates from a class attribute bound at import time.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
+                        {**SimpleRateThrottle.THROTTLE_RATES, "anon_upload": "2/hour"})
+    client = client_for(None)
+    names = ["biden_lfw_1.jpg", "biden_lfw_2.jpg", "obama_lowres_240p.jpg"]
+    batch = [upload(n, photo(n)) for n in names]
+    response = client.post(URL, {"department": allowed_department.pk, "photos": batch}, **JSON)
+    codes = [r["code"] for r in response.json()["results"]]
+    assert codes == ["created", "created", "throttled"]
+    refused = client.post(URL, {"department": allowed_department.pk,
+                                "photos": upload("x.jpg", photo("kit_harington_2.jpg"))}, **JSON)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert Image.objects.count() == 2
 
 
 def test_an_uploaded_png_keeps_no_metadata_and_gif_keeps_its_first_frame(allowed_department):

@@ -23,8 +23,6 @@ from faces.services import review
 from faces.services.uploads import InvalidBox, StorageUnavailable, face_box_create, image_create
 from faces.throttles import UPLOAD_THROTTLES, RecognitionThrottle
 
-# ImageRejected codes → HTTP status: too big is 413, not a (supported) picture is 415.
-REJECTION_STATUS = {"too_large": 413, "too_many_pixels": 413, "not_an_image": 415, "unsupported_format": 415}
 
 
 class ImageUpload(ApiViewMixin, APIView):
@@ -45,7 +43,7 @@ class ImageUpload(ApiViewMixin, APIView):
             result = image_create(upload=upload, department=serializer.validated_data["department"],
                                   uploaded_by=request.user, filename=getattr(upload, "name", ""))
         except ImageRejected as exc:
-            raise ApiError(str(exc), status_code=REJECTION_STATUS.get(exc.code, 400), errors={"file": [str(exc)]},
+            raise ApiError(str(exc), status_code=exc.http_status, errors={"file": [str(exc)]},
                            code=exc.code) from exc
         except StorageUnavailable as exc:
             raise ApiError(str(exc), status_code=503, code="storage_unavailable",

@@ -154,3 +154,11 @@ def test_api_session_writes_need_csrf_but_tokens_do_not(users, world):
                                                      HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200
     assert Image.objects.get(pk=world["image"]).contains_officers is True
+
+
+def test_the_api_docs_page_has_no_inline_script_or_style_for_the_csp_to_refuse(client):
+    response = client.get(reverse("api:docs"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<style" not in page and "<script>" not in page
+    assert "script-src 'self'" in response["Content-Security-Policy"]

@@ -63,6 +63,7 @@ def bench_environment(label: str) -> Iterator[dict[str, str]]:
         "DATABASE_URL": _with_dbname(base, name),
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_REDIS_KEY_PREFIX": f"{queue}:",  # its own keys on a Redis others may share
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "MEDIA_ROOT": media,
         "DJANGO_SETTINGS_MODULE": "oversight.settings",
@@ -93,8 +94,10 @@ def bench_environment(label: str) -> Iterator[dict[str, str]]:
         try:
             import redis
 
-            redis.Redis.from_url(REDIS_URL).delete(queue, "unacked", "unacked_index", f"_kombu.binding.{queue}",
-                                                   f"_kombu.binding_permanent.{queue}")
+            client = redis.Redis.from_url(REDIS_URL)
+            keys = list(client.scan_iter(match=f"{queue}:*"))
+            if keys:
+                client.delete(*keys)
         except Exception:
             pass
 
@@ -109,17 +112,17 @@ def require_redis() -> None:
 
 
 class Worker:
-    """One real `celery worker` (prefork, concurrency 1) in its own process group."""
+    """One real `celery worker` (prefork) in its own process group; tests use it too."""
 
-    def __init__(self, env: dict[str, str], log: Path, cpus: set[int] | None = None) -> None:
-        self.env, self.log, self.cpus = env, log, cpus
+    def __init__(self, env: dict[str, str], log: Path, cpus: set[int] | None = None, concurrency: int = 1) -> None:
+        self.env, self.log, self.cpus, self.concurrency = env, log, cpus, concurrency
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90) -> "Worker":
         handle = open(self.log, "ab")
         cpus = self.cpus
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "oversight", "worker", "--loglevel=INFO", "--concurrency=1",
+            [sys.executable, "-m", "celery", "-A", "oversight", "worker", "--loglevel=INFO", f"--concurrency={self.concurrency}",
              "--without-gossip", "--without-mingle", "--without-heartbeat",
              "-Q", self.env["CELERY_TASK_DEFAULT_QUEUE"], "-n", f"bench-{uuid.uuid4().hex[:6]}@%h"],
             cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
@@ -140,14 +143,19 @@ class Worker:
         text = self.log.read_text(errors="replace")
         return [float(s) for s in re.findall(r"process_image\[[^\]]+\] succeeded in ([0-9.e-]+)s", text)]
 
+    def kill(self) -> None:
+        """SIGKILL the whole worker: no chance to acknowledge, requeue or clean up."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+                self.kill()
 
 
 def variant(data: bytes, seed: int, *, megapixels: float | None = None) -> bytes:

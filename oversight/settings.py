@@ -247,6 +247,10 @@ else:
         "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 2.0),
         "socket_connect_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 2.0),
     }
+    # Several deployments (or test runs) can share one Redis: a prefix keeps their queues
+    # and their unacknowledged-task bookkeeping apart.
+    if env_str("CELERY_REDIS_KEY_PREFIX"):
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env_str("CELERY_REDIS_KEY_PREFIX")
 # Publishing (in the upload request) gives up after ~2 tries; the row stays `queued` and
 # sweep_stuck_images queues it again once the broker is back.
 CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 3.0)

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-import signal
-import subprocess
-import sys
 import time
 import uuid
 
 from django.db import connection
 import pytest
 import redis
+
+from benchmarks.env import Worker  # one way to run a real worker, for tests and benchmarks
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -37,45 +36,6 @@ def database_url() -> str:
     return f"postgresql://{s['USER']}:{s['PASSWORD'] or ''}@{host}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-class Worker:
-    """One `celery worker` process (with its pool children) in its own process group."""
-
-    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
-        self.env, self.log, self.concurrency = env, log, concurrency
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60) -> "Worker":
-        handle = open(self.log, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "oversight", "worker", "--loglevel=INFO",
-             f"--concurrency={self.concurrency}", "--without-gossip", "--without-mingle",
-             "-Q", self.env["CELERY_TASK_DEFAULT_QUEUE"], "-n", f"test-{uuid.uuid4().hex[:6]}@%h"],
-            cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if b" ready." in self.log.read_bytes():
-                return self
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited: {self.log.read_text()[-3000:]}")
-            time.sleep(0.2)
-        raise RuntimeError(f"worker did not start: {self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker: no chance to ack, requeue or clean up."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
 @pytest.fixture
 def celery_on_redis(redis_url, settings, transactional_db, tmp_path):
     """Point this process's Celery producer and a worker factory at Redis and the test DB."""
@@ -90,19 +50,21 @@ def celery_on_redis(redis_url, settings, transactional_db, tmp_path):
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CELERY_VISIBILITY_TIMEOUT": "4",
         "CELERY_UNACKED_RESTORE_INTERVAL": "0.2",
+        # Tests run side by side on one Redis: their own keys, unacknowledged tasks included.
+        "CELERY_REDIS_KEY_PREFIX": f"{queue}:",
         "MEDIA_ROOT": str(media),
         "DJANGO_SETTINGS_MODULE": "oversight.settings",
     }
     saved = {k: app.conf[k] for k in ("broker_url", "task_default_queue", "task_always_eager",
                                       "broker_transport_options")}
     app.conf.update(broker_url=redis_url, task_default_queue=queue, task_always_eager=False,
-                    broker_transport_options={"visibility_timeout": 4})
+                    broker_transport_options={"visibility_timeout": 4, "global_keyprefix": f"{queue}:"})
     app._pool = None  # the producer pool was built for the old broker
     app.amqp._producer_pool = None  # and so was this one (as Celery's own _after_fork resets)
     workers: list[Worker] = []
 
     def start_worker(concurrency: int = 1) -> Worker:
-        worker = Worker(env, tmp_path / f"worker-{len(workers)}.log", concurrency).start()
+        worker = Worker(env, tmp_path / f"worker-{len(workers)}.log", concurrency=concurrency).start()
         workers.append(worker)
         return worker
 
@@ -112,7 +74,10 @@ def celery_on_redis(redis_url, settings, transactional_db, tmp_path):
     app.conf.update(saved)
     app._pool = None
     app.amqp._producer_pool = None
-    redis.Redis.from_url(redis_url).delete(queue, "unacked", "unacked_index")
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{queue}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 def wait_for(predicate, timeout: float = 90, interval: float = 0.05):

@@ -79,6 +79,7 @@ def test_a_database_restart_mid_burst_is_retried_and_web_requests_fail_cleanly(p
         "DATABASE_URL": postgres.url, "CELERY_BROKER_URL": redis_url, "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CELERY_VISIBILITY_TIMEOUT": "30", "MEDIA_ROOT": str(tmp_path / "media"),
         "DJANGO_SETTINGS_MODULE": "oversight.settings", "PYTHONPATH": str(ROOT),
+        "CELERY_REDIS_KEY_PREFIX": f"{queue}:",
     }
     manage = [sys.executable, "manage.py"]
     migrate = subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True,

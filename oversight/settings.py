@@ -283,6 +283,12 @@ FACES_EMBED_JITTERS = env_int("FACES_EMBED_JITTERS", 1)
 FACES_LANDMARK_MODEL = env_str("FACES_LANDMARK_MODEL", "small")  # dlib 5- or 68-point
 FACES_MATCH_THRESHOLD = env_float("FACES_MATCH_THRESHOLD", 0.6)
 FACES_MAX_SUGGESTIONS = env_int("FACES_MAX_SUGGESTIONS", 5)
+# "allowed": compare with the gallery of every department that allows recognition (the
+# promise the upload page makes); "department": only the photo's own department, which is
+# an exact scan for almost every department (docs/benchmarks.md, search at scale).
+FACES_SEARCH_SCOPE = env_str("FACES_SEARCH_SCOPE", "allowed")
+if FACES_SEARCH_SCOPE not in ("allowed", "department"):
+    raise ImproperlyConfigured("FACES_SEARCH_SCOPE must be 'allowed' or 'department'")
 FACES_LABELER = env_str("FACES_LABELER", "faces.pipeline.label.OpenCVPeopleLabeler")
 FACES_DECODE_MAX_PIXELS = UPLOAD_MAX_PIXELS
 

@@ -188,7 +188,9 @@ def face_suggest(face: Face, vector: np.ndarray, *, actor=None) -> list[MatchSug
             "officer_id", flat=True
         )
     )
-    matches = search_gallery(vector, exclude_image_id=face.image_id, exclude_officer_ids=rejected)
+    scope = [department_id] if settings.FACES_SEARCH_SCOPE == "department" else None
+    matches = search_gallery(vector, exclude_image_id=face.image_id, exclude_officer_ids=rejected,
+                             department_ids=scope)
     with transaction.atomic():
         if not policy.lock_recognition_allowed(department_id):
             RecognitionEvent.objects.create(

@@ -276,3 +276,13 @@ def test_identifying_a_face_as_another_departments_officer_without_a_suggestion_
     face = upload("obama_2.jpg", allowed_department).faces.get()
     with pytest.raises(ReviewError, match="photo's department"):
         face_identify(face, officer=stranger, actor=None)
+
+
+def test_the_search_can_be_scoped_to_the_photos_own_department(allowed_department, other_department, settings):
+    gallery_officer(other_department, "obama_1.jpg")
+    settings.FACES_SEARCH_SCOPE = "department"
+    face = upload("obama_2.jpg", allowed_department).faces.get()
+    assert face.embedding is not None and not face.suggestions.exists()
+    settings.FACES_SEARCH_SCOPE = "allowed"
+    services.face_process(face.pk)
+    assert face.suggestions.count() == 1

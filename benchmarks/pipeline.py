@@ -190,7 +190,7 @@ def report(rows: list[dict], e2e: dict, args, synthetic: int) -> str:
     lines = [
         f"Command: `{' '.join(['python -m benchmarks.pipeline', *sys.argv[1:]])}` "
         f"({'smoke size, not a measurement' if args.smoke else 'full run'}). {bench.machine_note()}. "
-        "Other engineers' test suites were running on the same 2 cores, so times are upper bounds.",
+        "Anything else running on the same 2 cores only adds time, so the times are upper bounds.",
         "",
         f"Stage split: the real worker service on each test photo in one process pinned to one core, "
         f"median of {args.repeats} distinct variants; gallery: {synthetic} synthetic faces + the identified test "

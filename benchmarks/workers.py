@@ -142,8 +142,8 @@ def report(grid: list[dict], runs: list[dict], args, photos: list[str]) -> str:
     lines = [
         f"Command: `{' '.join(['python -m benchmarks.workers', *sys.argv[1:]])}` "
         f"({'smoke size, not a measurement' if args.smoke else 'full run'}). {bench.machine_note()}. "
-        "Other engineers' test suites were running on the same 2 cores, so the two-worker run competes with them "
-        "and the scaling ratio is a lower bound.",
+        "Anything else running on the same 2 cores competes with the two-worker run, so under load the scaling "
+        "ratio is a lower bound.",
         "",
         f"Settings: detector {settings.FACES_DETECTOR}, upsample {settings.FACES_UPSAMPLE}, detection max side "
         f"{settings.FACES_DETECT_MAX_SIDE} px, jitters {settings.FACES_EMBED_JITTERS}, landmarks "

@@ -93,8 +93,9 @@ def run_phase(clients: int, seconds: float, one_request) -> dict:
     latencies = [lat for _, lat in results]
     errors = sum(1 for status, _ in results if not 200 <= status < 300)
     return {"clients": clients, "requests": len(results), "seconds": round(elapsed, 1),
-            "throughput": round(len(results) / elapsed, 1), "p50_ms": round(percentile(latencies, 50) * 1000),
-            "p99_ms": round(percentile(latencies, 99) * 1000), "errors": errors,
+            "throughput": round(len(results) / elapsed, 1),
+            "p50_ms": round(percentile(latencies, 50) * 1000) if latencies else None,
+            "p99_ms": round(percentile(latencies, 99) * 1000) if latencies else None, "errors": errors,
             "error_rate": round(errors / len(results), 4) if results else None,
             "statuses": sorted({s for s, _ in results})}
 
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30, help="length of each phase")
     parser.add_argument("--levels", default="10,50", help="concurrent clients, comma-separated")
-    parser.add_argument("--pool", type=int, default=1500, help="distinct photos prepared for the upload phases")
+    parser.add_argument("--pool", type=int, default=5000, help="distinct photos prepared for the upload phases")
     parser.add_argument("--megapixels", type=float, default=0.3, help="size of each uploaded photo")
     parser.add_argument("--drain-timeout", type=float, default=900)
     parser.add_argument("--out", default=str(ROOT / "var" / "bench-load.json"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 from concurrent.futures import ThreadPoolExecutor
-import itertools
 import json
 import os
 from pathlib import Path

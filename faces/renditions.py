@@ -24,6 +24,7 @@ from PIL import Image as PILImage, ImageFilter
 
 from faces.models import Face, Image
 from faces.pipeline.decode import load_rgb
+from faces.storage import delete_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def public_rendition_bytes(image: Image) -> tuple[bytes, str]:
         return data, content_type_of(data)
     Image.objects.filter(pk=image.pk).update(public_file=stored)
     if current and current != stored:
-        _delete_quietly(current)
+        delete_quietly(current)
     return data, content_type_of(data)
 
 
@@ -146,7 +147,7 @@ def rendition_invalidate(image_id: int) -> None:
     if not current:
         return
     Image.objects.filter(pk=image_id, public_file=current).update(public_file="")
-    _delete_quietly(current)
+    delete_quietly(current)
 
 
 def face_crop_bytes(face: Face) -> bytes:
@@ -166,10 +167,3 @@ def face_crop_bytes(face: Face) -> bytes:
         crop = im.crop(box)
     crop.thumbnail((CROP_MAX_SIDE, CROP_MAX_SIDE))
     return _encode_jpeg(crop)
-
-
-def _delete_quietly(name: str) -> None:
-    try:
-        default_storage.delete(name)
-    except Exception:
-        logger.exception("could not delete %s", name)

@@ -1,14 +1,16 @@
 """Review dashboard URLs (no namespace; every name starts with "review_")."""
 from django.urls import path
 
-from review.views import dashboard, decisions, gallery, identify, jurisdictions, media, sort
+from review.models import QueueKind
+from review.views import dashboard, decisions, gallery, identify, jurisdictions, media, queue, sort
 
 urlpatterns = [
     path("", dashboard.dashboard, name="review_dashboard"),
     path("leaderboard/", dashboard.leaderboard, name="review_leaderboard"),
-    path("departments/<slug:slug>/sort/", sort.sort_next, name="review_sort_next"),
+    path("departments/<slug:slug>/sort/", queue.queue_next, {"kind": QueueKind.SORT}, name="review_sort_next"),
     path("sort/<int:pk>/", sort.sort_image, name="review_sort"),
-    path("departments/<slug:slug>/identify/", identify.identify_next, name="review_identify_next"),
+    path("departments/<slug:slug>/identify/", queue.queue_next, {"kind": QueueKind.IDENTIFY},
+         name="review_identify_next"),
     path("faces/<int:pk>/", identify.identify_face, name="review_identify"),
     path("faces/<int:pk>/new-officer/", identify.new_officer, name="review_new_officer"),
     path("officers/<int:pk>/gallery/", gallery.gallery, name="review_gallery"),

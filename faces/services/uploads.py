@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from departments.models import Department
 from faces.models import Face, Image
 from faces.pipeline.decode import ImageRejected, sanitize_upload
+from faces.storage import delete_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class UploadResult:
     created: bool  # False: the same bytes were uploaded before; `image` is that photo
 
 
-def _clean_filename(name: str) -> str:
+def clean_filename(name: str) -> str:
     # Only the base name, printable, bounded: it is shown back to people, never used as a path.
     base = os.path.basename((name or "").replace("\\", "/"))
     base = "".join(ch for ch in base if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -79,7 +80,7 @@ def image_create(*, upload, department: Department, uploaded_by=None, filename: 
                 format=decoded.format,
                 department=department,
                 uploaded_by=uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
-                original_filename=_clean_filename(filename or getattr(upload, "name", "")),
+                original_filename=clean_filename(filename or getattr(upload, "name", "")),
                 taken_at=decoded.taken_at,
                 width=decoded.width,
                 height=decoded.height,
@@ -87,19 +88,12 @@ def image_create(*, upload, department: Department, uploaded_by=None, filename: 
             transaction.on_commit(lambda: queue_image(image.pk))
     except IntegrityError:
         # The same photo was uploaded concurrently: keep theirs, drop our copy.
-        _delete_quietly(stored_name)
+        delete_quietly(stored_name)
         return UploadResult(Image.objects.get(sha256=decoded.sha256), created=False)
     except BaseException:
-        _delete_quietly(stored_name)
+        delete_quietly(stored_name)
         raise
     return UploadResult(image, created=True)
-
-
-def _delete_quietly(name: str) -> None:
-    try:
-        default_storage.delete(name)
-    except Exception:
-        logger.exception("could not delete %s", name)
 
 
 def queue_image(image_id: int) -> None:

@@ -14,7 +14,7 @@ from faces.forms import MAX_FILES_PER_REQUEST, UploadForm
 from faces.pipeline.decode import ImageRejected
 from faces.selectors import recognition_notice
 from faces.services import image_create
-from faces.services.uploads import StorageUnavailable, _clean_filename
+from faces.services.uploads import StorageUnavailable, clean_filename
 from faces.throttles import throttle_wait
 from faces.views.access import too_many_requests, wants_json
 
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 def _upload_one(request: HttpRequest, upload, department: Department) -> dict:
     """Store one file; a failure is reported for this file alone."""
-    name = _clean_filename(getattr(upload, "name", "")) or "photo"
+    name = clean_filename(getattr(upload, "name", "")) or "photo"
     try:
         result = image_create(upload=upload, department=department, uploaded_by=request.user, filename=name)
     except ImageRejected as exc:
@@ -95,7 +95,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     if wait is not None and not results:
         return too_many_requests(request, wait)
     for upload in form.cleaned_data["photos"][len(results):]:
-        results.append({"name": _clean_filename(upload.name) or "photo", "ok": False, "code": "throttled",
+        results.append({"name": clean_filename(upload.name) or "photo", "ok": False, "code": "throttled",
                         "message": "Not uploaded: you reached the upload limit for now. Please try again later."})
     if wants_json(request):
         # One file per request (the page's script): the status says how that file fared.

@@ -5,27 +5,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import roles
 from departments import policy
-from departments.models import Department, Officer
+from departments.models import Officer
 from faces.models import Face
 from faces.pipeline.search import confidence_label
 from review import selectors, services
 from review.forms import FaceDecisionForm, NewOfficerForm, OfficerSearchForm
 from review.models import QueueKind
 from review.views.access import forbidden, volunteer_required
-
-
-@require_GET
-@volunteer_required
-def identify_next(request: HttpRequest, slug: str) -> HttpResponse:
-    department = get_object_or_404(Department, slug=slug)
-    face_id = services.claim_next(user=request.user, department=department, kind=QueueKind.IDENTIFY)
-    if face_id is None:
-        return render(request, "review/queue_empty.html", {"department": department, "queue": "identify"})
-    return redirect("review_identify", pk=face_id)
 
 
 def _face(pk: int) -> Face:

@@ -4,24 +4,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
-from departments.models import Department
 from faces.models import Image
 from review import services
 from review.forms import SortForm
 from review.models import QueueKind
 from review.views.access import volunteer_required
-
-
-@require_GET
-@volunteer_required
-def sort_next(request: HttpRequest, slug: str) -> HttpResponse:
-    department = get_object_or_404(Department, slug=slug)
-    image_id = services.claim_next(user=request.user, department=department, kind=QueueKind.SORT)
-    if image_id is None:
-        return render(request, "review/queue_empty.html", {"department": department, "queue": "sort"})
-    return redirect("review_sort", pk=image_id)
 
 
 @require_http_methods(["GET", "POST"])

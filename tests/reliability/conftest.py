@@ -11,7 +11,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 
 import pytest
 import redis

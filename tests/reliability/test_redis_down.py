@@ -10,7 +10,6 @@ import pytest
 from departments.models import Department
 from faces.models import Image
 from faces.tasks import sweep_stuck_images
-from tests.conftest import photo
 from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("reliability")]

@@ -1,4 +1,5 @@
 """Roles. Authentication itself is django-allauth's; this only says what a person may do."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """Who may do what. Every view, API endpoint and template asks these, nothing else."""
+
 from __future__ import annotations
 
 from accounts.models import Profile, Role

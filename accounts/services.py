@@ -1,4 +1,5 @@
 """Writes about accounts: disable / re-enable people, approve volunteers."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model

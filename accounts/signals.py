@@ -1,4 +1,5 @@
 """A new allauth signup becomes a volunteer (approved unless ACCOUNTS_REQUIRE_APPROVAL)."""
+
 from __future__ import annotations
 
 from allauth.account.signals import user_signed_up

@@ -6,17 +6,18 @@ The shared set is tiny (14 one-face photos of 6 people: 12 same-person pairs), s
 accuracy saturates; the all-pairs margin (smallest different-person distance minus the
 largest same-person distance) and the time per photo are what tell settings apart here.
 """
+
 from __future__ import annotations
 
 import argparse
-from io import StringIO
-from itertools import combinations
 import json
 import os
-from pathlib import Path
 import sys
 import tempfile
 import time
+from io import StringIO
+from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 
@@ -25,8 +26,13 @@ from benchmarks import lfw_layout
 
 SECTION = "## Accuracy (manage.py evaluate)"
 GRID = [  # (jitters, landmark model, upsample, max side)
-    (1, "small", 1, 2600), (10, "small", 1, 2600), (1, "large", 1, 2600), (10, "large", 1, 2600),
-    (1, "small", 0, 2600), (1, "small", 1, 800), (1, "small", 2, 1000),
+    (1, "small", 1, 2600),
+    (10, "small", 1, 2600),
+    (1, "large", 1, 2600),
+    (10, "large", 1, 2600),
+    (1, "small", 0, 2600),
+    (1, "small", 1, 800),
+    (1, "small", 2, 1000),
 ]
 
 
@@ -36,24 +42,48 @@ def run(root: Path, pairs: Path, department, config: tuple) -> dict:
     from faces import evaluation
 
     jitters, landmarks, upsample, max_side = config
-    args = ["--root", str(root), "--pairs", str(pairs), "--identify", "--department", department.slug, "--json",
-            "--jitters", str(jitters), "--landmark-model", landmarks, "--upsample", str(upsample),
-            "--max-side", str(max_side)]
+    args = [
+        "--root",
+        str(root),
+        "--pairs",
+        str(pairs),
+        "--identify",
+        "--department",
+        department.slug,
+        "--json",
+        "--jitters",
+        str(jitters),
+        "--landmark-model",
+        landmarks,
+        "--upsample",
+        str(upsample),
+        "--max-side",
+        str(max_side),
+    ]
     out = StringIO()
     start = time.perf_counter()
     call_command("evaluate", *args, stdout=out)
     seconds = time.perf_counter() - start
     report = json.loads(out.getvalue())
     # All pairs of the 14 photos (12 same, 79 different), for the margin.
-    embed = evaluation.Embedder(department, evaluation.PipelineSettings(
-        jitters=jitters, landmark_model=landmarks, upsample=upsample, max_side=max_side))
-    vectors = [(name, embed(evaluation.image_path(root, name, n)))
-               for name, numbers in evaluation.scan_identities(root).items() for n in numbers]
+    embed = evaluation.Embedder(
+        department,
+        evaluation.PipelineSettings(jitters=jitters, landmark_model=landmarks, upsample=upsample, max_side=max_side),
+    )
+    vectors = [
+        (name, embed(evaluation.image_path(root, name, n)))
+        for name, numbers in evaluation.scan_identities(root).items()
+        for n in numbers
+    ]
     same, different = [], []
     for (a, va), (b, vb) in combinations([(n, v) for n, v in vectors if v is not None], 2):
         (same if a == b else different).append(float(np.linalg.norm(va - vb)))
-    report["all_pairs"] = {"same_max": max(same), "different_min": min(different), "same": len(same),
-                           "different": len(different)}
+    report["all_pairs"] = {
+        "same_max": max(same),
+        "different_min": min(different),
+        "same": len(same),
+        "different": len(different),
+    }
     report["ms_per_photo"] = 1000 * seconds / max(1, report["images"]["read"])
     return report
 
@@ -91,7 +121,8 @@ def table(results: list[tuple[tuple, dict]], argv: list[str], smoke: bool) -> st
             f"| {jitters} | {landmarks} | {upsample} | {max_side} | {v['accuracy']:.3f} | "
             f"{v['best_threshold']:.3f} ({v['best_accuracy']:.3f}) | {v['tar_at_far']:.3f} | {r['images']['no_face']} | "
             f"{i['best_distance']:.2f} / {i['centroid']:.2f} | {a['same_max']:.3f} | {a['different_min']:.3f} | "
-            f"{a['different_min'] - a['same_max']:+.3f} | {r['ms_per_photo']:.0f} |")
+            f"{a['different_min'] - a['same_max']:+.3f} | {r['ms_per_photo']:.0f} |"
+        )
     return "\n".join(lines)
 
 

@@ -5,11 +5,12 @@ face_locations + face_encodings on the same photos. That computes descriptors, s
 faces/pipeline/embed.py, it asks the recognition policy first and refuses a department
 where recognition is not allowed (the biometric-boundary test allows this file by name).
 """
+
 from __future__ import annotations
 
-from pathlib import Path
 import time
 import warnings
+from pathlib import Path
 
 from PIL import ImageFile
 

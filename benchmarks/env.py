@@ -5,13 +5,11 @@ The benchmark database is created fresh on the same PostgreSQL server the site u
 benchmark never touches the development data. Workers are real `celery worker` processes
 on Redis (redis://127.0.0.1:6379/14 unless BENCH_REDIS_URL is set), on a queue of their own.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 import io
 import os
-from pathlib import Path
 import random
 import re
 import signal
@@ -20,6 +18,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from PIL import Image as PILImage
 
@@ -118,14 +119,32 @@ class Worker:
         self.env, self.log, self.cpus, self.concurrency = env, log, cpus, concurrency
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 90) -> "Worker":
+    def start(self, timeout: float = 90) -> Worker:
         handle = open(self.log, "ab")
         cpus = self.cpus
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "oversight", "worker", "--loglevel=INFO", f"--concurrency={self.concurrency}",
-             "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "-Q", self.env["CELERY_TASK_DEFAULT_QUEUE"], "-n", f"bench-{uuid.uuid4().hex[:6]}@%h"],
-            cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "oversight",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={self.concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                self.env["CELERY_TASK_DEFAULT_QUEUE"],
+                "-n",
+                f"bench-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
         deadline = time.monotonic() + timeout
@@ -252,10 +271,12 @@ def build_gallery(department, only: tuple[str, ...] = ()) -> dict[str, object]:
             who = r["identity"]
             if counts[who] < 2 or who in officers or (only and who not in only):
                 continue
-            officer = Officer.objects.create(department=department, first_name=who, last_name="Bench",
-                                             badge_number=str(len(officers) + 1))
-            result = services.image_create(upload=SimpleUploadedFile(r["file"], (FACES / r["file"]).read_bytes()),
-                                           department=department)
+            officer = Officer.objects.create(
+                department=department, first_name=who, last_name="Bench", badge_number=str(len(officers) + 1)
+            )
+            result = services.image_create(
+                upload=SimpleUploadedFile(r["file"], (FACES / r["file"]).read_bytes()), department=department
+            )
             face = result.image.faces.get()
             face_identify(face, officer=officer, actor=None, use_for_recognition=True)
             officers[who] = officer

@@ -5,6 +5,7 @@ LFW pairs file: every same-person pair and as many different-person pairs, chose
 fixed order. 22 photos are far too few to measure accuracy; this exists so that
 `manage.py evaluate` can be tested and run on real faces here.
 """
+
 from __future__ import annotations
 
 import csv
@@ -43,8 +44,7 @@ def build(root: Path, faces: Path = FACES) -> Path:
                 buffer = io.BytesIO()
                 rgb.save(buffer, "JPEG", quality=95)
             (folder / f"{identity}_{number:04d}.jpg").write_bytes(buffer.getvalue())
-    same = [(who, a, b) for who, files in identities.items()
-            for a, b in combinations(range(1, len(files) + 1), 2)]
+    same = [(who, a, b) for who, files in identities.items() for a, b in combinations(range(1, len(files) + 1), 2)]
     everyone = [(who, n) for who, files in identities.items() for n in range(1, len(files) + 1)]
     different = [(a, b) for a, b in combinations(everyone, 2) if a[0] != b[0]]
     # A fixed, spread-out choice: every k-th different-person pair.

@@ -11,13 +11,12 @@
 4. Wait until the queue drains and report the status of every uploaded photo.
 Throttle rates are raised for the run through the environment (THROTTLE_*).
 """
+
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ThreadPoolExecutor
 import json
 import os
-from pathlib import Path
 import random
 import signal
 import socket
@@ -29,17 +28,42 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from benchmarks.env import (
-    FACES, ROOT, Worker, allowed_department, bench_environment, build_gallery, machine_note, percentile, require_redis,
+    FACES,
+    ROOT,
+    Worker,
+    allowed_department,
+    bench_environment,
+    build_gallery,
+    machine_note,
+    percentile,
+    require_redis,
     variant,
 )
 
-ONE_FACE = ["obama_1.jpg", "obama_2.jpg", "biden_1.jpg", "biden_2.jpg", "kit_harington_1.jpg", "rose_leslie_1.jpg",
-            "alex_lacamoire_2.jpg", "kit_harington_2.jpg", "rose_leslie_2.jpg", "group_obama_biden.jpg",
-            "noface_dogs.jpg", "group_kit_harington_rose_leslie.jpg"]
-RAISED_THROTTLES = {"THROTTLE_ANON_UPLOAD": "1000000/hour", "THROTTLE_USER_UPLOAD": "1000000/hour",
-                    "THROTTLE_ANON_READ": "1000000/hour", "THROTTLE_RECOGNITION": "1000000/hour"}
+ONE_FACE = [
+    "obama_1.jpg",
+    "obama_2.jpg",
+    "biden_1.jpg",
+    "biden_2.jpg",
+    "kit_harington_1.jpg",
+    "rose_leslie_1.jpg",
+    "alex_lacamoire_2.jpg",
+    "kit_harington_2.jpg",
+    "rose_leslie_2.jpg",
+    "group_obama_biden.jpg",
+    "noface_dogs.jpg",
+    "group_kit_harington_rose_leslie.jpg",
+]
+RAISED_THROTTLES = {
+    "THROTTLE_ANON_UPLOAD": "1000000/hour",
+    "THROTTLE_USER_UPLOAD": "1000000/hour",
+    "THROTTLE_ANON_READ": "1000000/hour",
+    "THROTTLE_RECOGNITION": "1000000/hour",
+}
 
 
 def free_port() -> int:
@@ -50,10 +74,15 @@ def free_port() -> int:
 
 def multipart(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                 f"Content-Type: image/jpeg\r\n\r\n".encode() + data + b"\r\n")
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -91,19 +120,41 @@ def run_phase(clients: int, seconds: float, one_request) -> dict:
     elapsed = time.monotonic() - started
     latencies = [lat for _, lat in results]
     errors = sum(1 for status, _ in results if not 200 <= status < 300)
-    return {"clients": clients, "requests": len(results), "seconds": round(elapsed, 1),
-            "throughput": round(len(results) / elapsed, 1),
-            "p50_ms": round(percentile(latencies, 50) * 1000) if latencies else None,
-            "p99_ms": round(percentile(latencies, 99) * 1000) if latencies else None, "errors": errors,
-            "error_rate": round(errors / len(results), 4) if results else None,
-            "statuses": sorted({s for s, _ in results})}
+    return {
+        "clients": clients,
+        "requests": len(results),
+        "seconds": round(elapsed, 1),
+        "throughput": round(len(results) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000) if latencies else None,
+        "p99_ms": round(percentile(latencies, 99) * 1000) if latencies else None,
+        "errors": errors,
+        "error_rate": round(errors / len(results), 4) if results else None,
+        "statuses": sorted({s for s, _ in results}),
+    }
 
 
 def start_web(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "oversight.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "60",
-         "--backlog", "256"],
-        cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "oversight.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--timeout",
+            "60",
+            "--backlog",
+            "256",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(log, "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if request(f"http://127.0.0.1:{port}/healthz")[0] == 200:
@@ -125,8 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     require_redis()
     print(f"preparing {args.pool} distinct photos of ~{args.megapixels} MP", flush=True)
     sources = [(FACES / name).read_bytes() for name in ONE_FACE]
-    photos = iter([(f"load-{n}.jpg", variant(sources[n % len(sources)], n, megapixels=args.megapixels))
-                   for n in range(args.pool)])
+    photos = iter(
+        [(f"load-{n}.jpg", variant(sources[n % len(sources)], n, megapixels=args.megapixels)) for n in range(args.pool)]
+    )
     photos_lock = threading.Lock()
     logs = Path(tempfile.mkdtemp(prefix="bench-load-logs-"))
 
@@ -141,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         uploaded: list[int] = []
         report: dict = {"levels": [], "load_average_start": os.getloadavg()}
         try:
+
             def upload_one():
                 with photos_lock:
                     item = next(photos, None)
@@ -179,9 +232,14 @@ def main(argv: list[str] | None = None) -> int:
             statuses: dict[str, int] = {}
             for status in Image.objects.filter(pk__in=uploaded).values_list("status", flat=True):
                 statuses[status] = statuses.get(status, 0) + 1
-            report.update(uploaded=len(uploaded), drain_seconds=round(time.monotonic() - started),
-                          statuses=statuses, machine=machine_note(), load_average_end=os.getloadavg(),
-                          command=" ".join(["python -m benchmarks.load", *(argv or sys.argv[1:])]))
+            report.update(
+                uploaded=len(uploaded),
+                drain_seconds=round(time.monotonic() - started),
+                statuses=statuses,
+                machine=machine_note(),
+                load_average_end=os.getloadavg(),
+                command=" ".join(["python -m benchmarks.load", *(argv or sys.argv[1:])]),
+            )
         finally:
             for worker in workers:
                 worker.stop()
@@ -191,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
     ok = report["statuses"] == {"done": len(uploaded)} and all(
-        level[k]["errors"] == 0 for level in report["levels"] for k in ("upload", "page"))
+        level[k]["errors"] == 0 for level in report["levels"] for k in ("upload", "page")
+    )
     return 0 if ok else 1
 
 

@@ -13,18 +13,19 @@
    distinct ~1 MP single-face photos are uploaded through faces.services.image_create one
    at a time and the database is polled until their suggestions exist.
 """
+
 from __future__ import annotations
 
 import argparse
 import hashlib
-from collections import defaultdict
-from contextlib import contextmanager
 import os
-from pathlib import Path
 import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
 
 from benchmarks import env as bench
 from benchmarks.baseline import direct
@@ -38,9 +39,16 @@ def timed_pipeline(times: dict[str, float]):
     """Wrap the pipeline functions the worker service calls, adding their time to `times`."""
     from faces.services import processing
 
-    originals = {name: getattr(processing, attr) for name, attr in
-                 (("decode", "load_rgb"), ("detect", "detect_faces"), ("embed", "compute_embeddings"),
-                  ("search", "search_gallery"), ("labeler", "get_labeler"))}
+    originals = {
+        name: getattr(processing, attr)
+        for name, attr in (
+            ("decode", "load_rgb"),
+            ("detect", "detect_faces"),
+            ("embed", "compute_embeddings"),
+            ("search", "search_gallery"),
+            ("labeler", "get_labeler"),
+        )
+    }
 
     def timer(stage, function):
         def wrapper(*args, **kwargs):
@@ -49,6 +57,7 @@ def timed_pipeline(times: dict[str, float]):
                 return function(*args, **kwargs)
             finally:
                 times[stage] += time.perf_counter() - start
+
         return wrapper
 
     class TimedLabeler:
@@ -78,16 +87,36 @@ def add_synthetic_gallery(department, faces: int, per_officer: int = 5) -> None:
     rng = np.random.default_rng(7)
     officers = Officer.objects.bulk_create(
         Officer(department=department, first_name="Synthetic", last_name=str(i), badge_number=f"S{i}")
-        for i in range(max(1, faces // per_officer)))
+        for i in range(max(1, faces // per_officer))
+    )
     images = Image.objects.bulk_create(
-        Image(file="bench/synthetic.jpg", sha256=hashlib.sha256(f"synthetic-{i}".encode()).hexdigest(),
-              department=department, width=1, height=1, status=Image.Status.DONE) for i in range(len(officers)))
+        Image(
+            file="bench/synthetic.jpg",
+            sha256=hashlib.sha256(f"synthetic-{i}".encode()).hexdigest(),
+            department=department,
+            width=1,
+            height=1,
+            status=Image.Status.DONE,
+        )
+        for i in range(len(officers))
+    )
     rows = []
     for officer, image in zip(officers, images):
         centre = rng.normal(0, 0.09, 128)
         for k in range(per_officer):
-            rows.append(Face(image=image, officer=officer, x=k, y=0, w=100, h=100, source=Face.Source.USER,
-                             use_for_recognition=True, embedding=(centre + rng.normal(0, 0.025, 128)).tolist()))
+            rows.append(
+                Face(
+                    image=image,
+                    officer=officer,
+                    x=k,
+                    y=0,
+                    w=100,
+                    h=100,
+                    source=Face.Source.USER,
+                    use_for_recognition=True,
+                    embedding=(centre + rng.normal(0, 0.025, 128)).tolist(),
+                )
+            )
     Face.objects.bulk_create(rows, batch_size=1000)
 
 
@@ -155,8 +184,12 @@ def end_to_end(department, worker_env: dict[str, str], uploads: int, log: Path, 
     latencies, upload_times, found = [], [], 0
     try:
         # Warm up: the first task loads dlib's models (~1 s) in the worker's child.
-        warm = services.image_create(upload=SimpleUploadedFile("w.jpg", bench.variant(
-            (bench.FACES / bases[0]).read_bytes(), seed=99, megapixels=1.0)), department=department)
+        warm = services.image_create(
+            upload=SimpleUploadedFile(
+                "w.jpg", bench.variant((bench.FACES / bases[0]).read_bytes(), seed=99, megapixels=1.0)
+            ),
+            department=department,
+        )
         _wait(lambda: Image.objects.filter(pk=warm.image.pk, status__in=["done", "failed"]).exists(), 120)
         for i in range(uploads):
             data = bench.variant((bench.FACES / bases[i % len(bases)]).read_bytes(), seed=5000 + i, megapixels=1.0)
@@ -164,16 +197,25 @@ def end_to_end(department, worker_env: dict[str, str], uploads: int, log: Path, 
             result = services.image_create(upload=SimpleUploadedFile(f"u{i}.jpg", data), department=department)
             upload_times.append(time.perf_counter() - start)
             image_id = result.image.pk
-            _wait(lambda: MatchSuggestion.objects.filter(face__image_id=image_id).exists()
-                  or Image.objects.filter(pk=image_id, status__in=["done", "failed"]).exists(), 120)
+            _wait(
+                lambda: (
+                    MatchSuggestion.objects.filter(face__image_id=image_id).exists()
+                    or Image.objects.filter(pk=image_id, status__in=["done", "failed"]).exists()
+                ),
+                120,
+            )
             suggested = _wait(lambda: MatchSuggestion.objects.filter(face__image_id=image_id).exists(), 0.5)
             found += bool(suggested)
             latencies.append(time.perf_counter() - start)
     finally:
         worker.stop()
     runtimes = worker.task_runtimes()[1:]  # the first one is the warm-up
-    return {"latencies": latencies, "uploads": upload_times, "task": runtimes[: len(latencies)],
-            "with_suggestions": found}
+    return {
+        "latencies": latencies,
+        "uploads": upload_times,
+        "task": runtimes[: len(latencies)],
+        "with_suggestions": found,
+    }
 
 
 def _wait(predicate, timeout: float, interval: float = 0.005):
@@ -207,13 +249,17 @@ def report(rows: list[dict], e2e: dict, args, synthetic: int) -> str:
         totals["direct"] += r["direct"]
         overhead = (r["worker"] - r["detect"] - r["embed"]) / r["worker"]
         lines.append(
-            f"| {r['photo']} | {r['faces']:.0f} | " + " | ".join(ms(r[k]) for k in (*STAGES, "database", "worker"))
-            + f" | {overhead:.0%} | {ms(r['direct'])} | {r['worker'] / r['direct']:.2f} |")
+            f"| {r['photo']} | {r['faces']:.0f} | "
+            + " | ".join(ms(r[k]) for k in (*STAGES, "database", "worker"))
+            + f" | {overhead:.0%} | {ms(r['direct'])} | {r['worker'] / r['direct']:.2f} |"
+        )
     overhead = (totals["worker"] - totals["detect"] - totals["embed"]) / totals["worker"]
     core = totals["decode"] + totals["detect"] + totals["embed"]
     lines.append(
-        "| **all photos** | | " + " | ".join(f"**{ms(totals[k])}**" for k in (*STAGES, "database", "worker"))
-        + f" | **{overhead:.1%}** | **{ms(totals['direct'])}** | **{totals['worker'] / totals['direct']:.2f}** |")
+        "| **all photos** | | "
+        + " | ".join(f"**{ms(totals[k])}**" for k in (*STAGES, "database", "worker"))
+        + f" | **{overhead:.1%}** | **{ms(totals['direct'])}** | **{totals['worker'] / totals['direct']:.2f}** |"
+    )
     lat = e2e["latencies"]
     p50, p90 = bench.percentile(lat, 50), bench.percentile(lat, 90)
     task = statistics.median(e2e["task"]) if e2e["task"] else float("nan")

@@ -10,14 +10,15 @@
 `--smoke` runs N=2000 in seconds and exits non-zero if the planner's answers differ from
 the exact scan's (CI runs it: tests/benchmarks/test_search_benchmark_smoke.py).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
-from pathlib import Path
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -71,8 +72,9 @@ def _run_queries(queries, strategy: str, ef: int | None, truth: dict[int, list[i
     per_query_recall = []
     for index, probe, scope in queries:
         started = time.perf_counter()
-        matches = search_gallery(probe, threshold=float("inf"), limit=5, department_ids=scope,
-                                 strategy=strategy, ef_search=ef)
+        matches = search_gallery(
+            probe, threshold=float("inf"), limit=5, department_ids=scope, strategy=strategy, ef_search=ef
+        )
         latencies.append((time.perf_counter() - started) * 1000)
         answers[index] = [(m.officer_id, m.distance) for m in matches]
         if truth is not None and truth[index]:
@@ -82,11 +84,13 @@ def _run_queries(queries, strategy: str, ef: int | None, truth: dict[int, list[i
                 shown_recalls.append(shown)
         per_query_recall.append(recalls[-1] if truth is not None and truth[index] else 1.0)
     return {
-        "p50_ms": round(_percentile(latencies, 50), 2), "p99_ms": round(_percentile(latencies, 99), 2),
+        "p50_ms": round(_percentile(latencies, 50), 2),
+        "p99_ms": round(_percentile(latencies, 99), 2),
         "max_ms": round(max(latencies), 2),
         "recall_at_5": round(float(np.mean(recalls)), 4) if recalls else None,
         "recall_at_5_under_threshold": round(float(np.mean(shown_recalls)), 4) if shown_recalls else None,
-        "latencies": latencies, "recalls": per_query_recall,
+        "latencies": latencies,
+        "recalls": per_query_recall,
     }, answers
 
 
@@ -94,21 +98,30 @@ def _build_indexes(cursor) -> dict:
     cursor.execute("SET maintenance_work_mem = '4GB'")
     cursor.execute("SET max_parallel_maintenance_workers = 1")  # 2 cores, shared with other work
     started = time.perf_counter()
-    cursor.execute("CREATE INDEX face_embedding_hnsw ON faces_face USING hnsw (embedding vector_l2_ops) "
-                   "WITH (m = 16, ef_construction = 64)")
+    cursor.execute(
+        "CREATE INDEX face_embedding_hnsw ON faces_face USING hnsw (embedding vector_l2_ops) "
+        "WITH (m = 16, ef_construction = 64)"
+    )
     hnsw_seconds = time.perf_counter() - started
     cursor.execute("VACUUM ANALYZE faces_face")
     cursor.execute("VACUUM ANALYZE faces_image")
     cursor.execute("VACUUM ANALYZE departments_officer")
     sizes = {}
-    cursor.execute("SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes "
-                   "WHERE relname IN ('faces_face', 'faces_image', 'departments_officer')")
+    cursor.execute(
+        "SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes "
+        "WHERE relname IN ('faces_face', 'faces_image', 'departments_officer')"
+    )
     for name, size in cursor.fetchall():
         sizes[name] = size
     cursor.execute("SELECT pg_total_relation_size('faces_face'), pg_relation_size('faces_face')")
     total, heap = cursor.fetchone()
-    return {"hnsw_build_seconds": round(hnsw_seconds, 1), "hnsw_bytes": sizes.get("face_embedding_hnsw"),
-            "index_bytes": sizes, "faces_table_bytes": heap, "faces_total_bytes": total}
+    return {
+        "hnsw_build_seconds": round(hnsw_seconds, 1),
+        "hnsw_bytes": sizes.get("face_embedding_hnsw"),
+        "index_bytes": sizes,
+        "faces_table_bytes": heap,
+        "faces_total_bytes": total,
+    }
 
 
 def _queries(gallery, sizes: dict[int, int], count: int, rng) -> tuple[list, list]:
@@ -161,13 +174,16 @@ def _measure(scope_name: str, queries, sizes, exact_max: int) -> dict:
                 cell[0].append(ms)
                 cell[1].append(rec)
         results["by_department"] = {
-            dept: {"gallery_faces": sizes[dept], **{
-                n: f"{_percentile(ms, 99):.1f} ms / {np.mean(rec):.2f}" for n, (ms, rec) in row.items()}}
+            dept: {
+                "gallery_faces": sizes[dept],
+                **{n: f"{_percentile(ms, 99):.1f} ms / {np.mean(rec):.2f}" for n, (ms, rec) in row.items()},
+            }
             for dept, row in sorted(per_dept.items(), key=lambda kv: -sizes[kv[0]])
         }
         results["small_scope_auto_equals_exact"] = all(
             [o for o, _ in auto_answers[i]] == [o for o, _ in truth[i]]
-            for i, _, scope in queries if sizes[scope[0]] <= exact_max
+            for i, _, scope in queries
+            if sizes[scope[0]] <= exact_max
         )
     for result in results.values():
         if isinstance(result, dict):
@@ -237,11 +253,18 @@ def _benchmark(n: int, queries: int, args, load_before) -> dict:
     exact_max = args.exact_max if args.exact_max is not None else search.EXACT_SCAN_MAX_FACES
     scoped, everywhere = _queries(gallery, sizes, queries, rng)
     report = {
-        "n": n, "departments": len(gallery.department_allowed),
-        "allowed_departments": int(gallery.department_allowed.sum()), "officers": len(gallery.officer_department),
-        "allowed_gallery_faces": sum(sizes.values()), "largest_department": max(sizes.values()),
-        "smallest_department": min(sizes.values()), "queries_per_scope": queries, "exact_max_faces": exact_max,
-        "generate_seconds": round(generate_seconds, 1), "load_seconds": round(load_seconds, 1), **build,
+        "n": n,
+        "departments": len(gallery.department_allowed),
+        "allowed_departments": int(gallery.department_allowed.sum()),
+        "officers": len(gallery.officer_department),
+        "allowed_gallery_faces": sum(sizes.values()),
+        "largest_department": max(sizes.values()),
+        "smallest_department": min(sizes.values()),
+        "queries_per_scope": queries,
+        "exact_max_faces": exact_max,
+        "generate_seconds": round(generate_seconds, 1),
+        "load_seconds": round(load_seconds, 1),
+        **build,
         "loadavg_before": load_before,
     }
     report["department"] = _measure("department", scoped, sizes, exact_max)
@@ -252,19 +275,25 @@ def _benchmark(n: int, queries: int, args, load_before) -> dict:
 
 def _print(report: dict) -> None:
     mib = lambda b: f"{(b or 0) / 2**20:.1f} MiB"  # noqa: E731
-    print(f"\n## N = {report['n']:,} embedded faces ({report['allowed_gallery_faces']:,} in the allowed gallery, "
-          f"{report['departments']} departments, {report['allowed_departments']} allowed, "
-          f"{report['officers']:,} officers)")
-    print(f"load {report['load_seconds']} s; HNSW build {report['hnsw_build_seconds']} s, "
-          f"{mib(report['hnsw_bytes'])}; faces heap {mib(report['faces_table_bytes'])}; "
-          f"loadavg {tuple(round(x, 2) for x in report['loadavg_before'])} → "
-          f"{tuple(round(x, 2) for x in report['loadavg_after'])}; planner cut-off {report['exact_max_faces']:,}")
+    print(
+        f"\n## N = {report['n']:,} embedded faces ({report['allowed_gallery_faces']:,} in the allowed gallery, "
+        f"{report['departments']} departments, {report['allowed_departments']} allowed, "
+        f"{report['officers']:,} officers)"
+    )
+    print(
+        f"load {report['load_seconds']} s; HNSW build {report['hnsw_build_seconds']} s, "
+        f"{mib(report['hnsw_bytes'])}; faces heap {mib(report['faces_table_bytes'])}; "
+        f"loadavg {tuple(round(x, 2) for x in report['loadavg_before'])} → "
+        f"{tuple(round(x, 2) for x in report['loadavg_after'])}; planner cut-off {report['exact_max_faces']:,}"
+    )
     for scope in ("department", "all_allowed"):
         print(f"\n| {scope} scope | p50 ms | p99 ms | max ms | recall@5 | recall@5 ≤ 0.6 |\n|---|---|---|---|---|---|")
         for name, r in report[scope].items():
             if isinstance(r, dict) and "p50_ms" in r:
-                print(f"| {name} | {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['recall_at_5']} | "
-                      f"{r['recall_at_5_under_threshold']} |")
+                print(
+                    f"| {name} | {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['recall_at_5']} | "
+                    f"{r['recall_at_5_under_threshold']} |"
+                )
     rows = report["department"]["by_department"]
     names = [k for k in next(iter(rows.values())) if k != "gallery_faces"]
     print("\n| department gallery faces | " + " | ".join(f"{k} p99 / recall@5" for k in names) + " |")

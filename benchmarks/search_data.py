@@ -11,10 +11,11 @@ recognition off, officers with 1 + Poisson(3) photos, 10 % of embedded faces nev
 identified (civilians, unknowns) and 5 % of identified faces kept out of the gallery. Rows
 are loaded in a shuffled order, as uploads arrive, so no department is stored contiguously.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass
 import io
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -87,8 +88,15 @@ def generate(n: int, *, seed: int = 7, disallowed_share: float = 0.2) -> Gallery
     vectors = (base + rng.normal(size=base.shape) * PHOTO_SD * scale * quality).astype(np.float32)
     for_recognition = (face_officer > 0) & (rng.random(len(base)) >= NOT_FOR_RECOGNITION_SHARE)
     order = rng.permutation(len(base))  # uploads arrive interleaved across departments
-    return Gallery(allowed, officer_department, centres, face_officer[order], face_department[order],
-                   for_recognition[order], vectors[order])
+    return Gallery(
+        allowed,
+        officer_department,
+        centres,
+        face_officer[order],
+        face_department[order],
+        for_recognition[order],
+        vectors[order],
+    )
 
 
 def probe_for(gallery: Gallery, officer_id: int, rng: np.random.Generator) -> np.ndarray:
@@ -106,30 +114,69 @@ def _vector_lines(vectors: np.ndarray) -> list[str]:
 def load(cursor, gallery: Gallery, *, chunk: int = 20_000) -> None:
     """COPY departments, officers, images and faces (ids 1..n), then move the sequences."""
     now = "2024-01-01 00:00:00+00"
-    with cursor.copy("COPY departments_department (id, name, slug, state, facial_recognition_allowed, "
-                     "created_at, updated_at) FROM STDIN") as copy:
+    with cursor.copy(
+        "COPY departments_department (id, name, slug, state, facial_recognition_allowed, "
+        "created_at, updated_at) FROM STDIN"
+    ) as copy:
         for i, ok in enumerate(gallery.department_allowed, start=1):
             copy.write_row((i, f"Department {i}", f"department-{i}", "CA", bool(ok), now, now))
-    with cursor.copy("COPY departments_officer (id, department_id, first_name, last_name, badge_number, rank, "
-                     "unit, public_notes, created_at, updated_at) FROM STDIN") as copy:
+    with cursor.copy(
+        "COPY departments_officer (id, department_id, first_name, last_name, badge_number, rank, "
+        "unit, public_notes, created_at, updated_at) FROM STDIN"
+    ) as copy:
         for i, dept in enumerate(gallery.officer_department, start=1):
             copy.write_row((i, int(dept), "Officer", str(i), str(i), "", "", "", now, now))
     n = len(gallery.face_vector)
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        with cursor.copy("COPY faces_image (id, file, public_file, sha256, format, department_id, "
-                         "original_filename, width, height, status, error, attempts, labels, created_at, "
-                         "updated_at) FROM STDIN") as copy:
+        with cursor.copy(
+            "COPY faces_image (id, file, public_file, sha256, format, department_id, "
+            "original_filename, width, height, status, error, attempts, labels, created_at, "
+            "updated_at) FROM STDIN"
+        ) as copy:
             for i in range(start, stop):
-                copy.write_row((i + 1, f"originals/bench/{i + 1}.jpg", "", f"{i + 1:064x}", "JPEG",
-                                int(gallery.face_department[i]), f"{i + 1}.jpg", 1024, 768, "done", "", 1,
-                                "{}", now, now))
+                copy.write_row(
+                    (
+                        i + 1,
+                        f"originals/bench/{i + 1}.jpg",
+                        "",
+                        f"{i + 1:064x}",
+                        "JPEG",
+                        int(gallery.face_department[i]),
+                        f"{i + 1}.jpg",
+                        1024,
+                        768,
+                        "done",
+                        "",
+                        1,
+                        "{}",
+                        now,
+                        now,
+                    )
+                )
         lines = _vector_lines(gallery.face_vector[start:stop])
-        with cursor.copy("COPY faces_face (id, image_id, x, y, w, h, source, officer_id, is_civilian, "
-                         "embedding, embedding_skipped_reason, use_for_recognition, created_at) FROM STDIN") as copy:
+        with cursor.copy(
+            "COPY faces_face (id, image_id, x, y, w, h, source, officer_id, is_civilian, "
+            "embedding, embedding_skipped_reason, use_for_recognition, created_at) FROM STDIN"
+        ) as copy:
             for i, line in zip(range(start, stop), lines):
                 officer = int(gallery.face_officer[i]) or None
-                copy.write_row((i + 1, i + 1, 100, 100, 120, 120, "detector", officer, False, line, "",
-                                bool(gallery.face_for_recognition[i]), now))
+                copy.write_row(
+                    (
+                        i + 1,
+                        i + 1,
+                        100,
+                        100,
+                        120,
+                        120,
+                        "detector",
+                        officer,
+                        False,
+                        line,
+                        "",
+                        bool(gallery.face_for_recognition[i]),
+                        now,
+                    )
+                )
     for table in ("departments_department", "departments_officer", "faces_image", "faces_face"):
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")

@@ -11,15 +11,16 @@
 3. Recall of the group photos' known face counts (MANIFEST.csv), counted from the faces
    the workers stored, beside the speed; false positives on the no-face photos.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from benchmarks import env as bench
 
@@ -39,9 +40,14 @@ def count_recall(found: dict[str, int], rows: list[dict]) -> tuple[float, int]:
 
 # A large "crowd" photo: the group photos pasted side by side at their own size
 # (3112 x 1920 px, 45 faces), as a high-resolution photo of a crowd would show them.
-MOSAIC = [("group_collage_bald_guys.jpg", 0, 0), ("group_obama_biden.jpg", 1986, 0),
-          ("group_kit_harington_rose_leslie.jpg", 1986, 661), ("group_selfie_many_people.jpg", 2487, 661),
-          ("group_voc_2008_002470.jpg", 0, 1545), ("group_voc_2007_007763_small_faces.jpg", 500, 1545)]
+MOSAIC = [
+    ("group_collage_bald_guys.jpg", 0, 0),
+    ("group_obama_biden.jpg", 1986, 0),
+    ("group_kit_harington_rose_leslie.jpg", 1986, 661),
+    ("group_selfie_many_people.jpg", 2487, 661),
+    ("group_voc_2008_002470.jpg", 0, 1545),
+    ("group_voc_2007_007763_small_faces.jpg", 500, 1545),
+]
 
 
 def mosaic():
@@ -75,28 +81,45 @@ def detection_grid(photos: list[str], grid: list[tuple[int, int]]) -> list[dict]
         small = found.get("group_voc_2007_007763_small_faces.jpg")
         start = time.perf_counter()
         crowd_found = len(detect_faces(crowd, upsample=upsample, max_side=max_side))
-        out.append({"upsample": upsample, "max_side": max_side, "mean_ms": 1000 * statistics.mean(seconds),
-                    "recall": recall, "false": false, "small": small,
-                    "crowd": f"{min(crowd_found, crowd_known)}/{crowd_known}",
-                    "crowd_ms": 1000 * (time.perf_counter() - start)})
+        out.append(
+            {
+                "upsample": upsample,
+                "max_side": max_side,
+                "mean_ms": 1000 * statistics.mean(seconds),
+                "recall": recall,
+                "false": false,
+                "small": small,
+                "crowd": f"{min(crowd_found, crowd_known)}/{crowd_known}",
+                "crowd_ms": 1000 * (time.perf_counter() - start),
+            }
+        )
     return out
 
 
-def throughput(department, worker_env: dict, processes: int, photos: list[str], copies: int, cpus: list[int],
-               logs: Path, seed: int) -> dict:
+def throughput(
+    department, worker_env: dict, processes: int, photos: list[str], copies: int, cpus: list[int], logs: Path, seed: int
+) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import transaction
 
     from faces import services
     from faces.models import Face, Image
 
-    workers = [bench.Worker(worker_env, logs / f"w{processes}-{i}.log", cpus={cpus[i % len(cpus)]}).start()
-               for i in range(processes)]
+    workers = [
+        bench.Worker(worker_env, logs / f"w{processes}-{i}.log", cpus={cpus[i % len(cpus)]}).start()
+        for i in range(processes)
+    ]
     try:
         # Warm up every worker (the first task loads dlib's models).
-        warm = [services.image_create(upload=SimpleUploadedFile("w.jpg", bench.variant(
-            (bench.FACES / "obama_2.jpg").read_bytes(), seed=seed + 900 + i)), department=department).image.pk
-            for i in range(2 * processes)]
+        warm = [
+            services.image_create(
+                upload=SimpleUploadedFile(
+                    "w.jpg", bench.variant((bench.FACES / "obama_2.jpg").read_bytes(), seed=seed + 900 + i)
+                ),
+                department=department,
+            ).image.pk
+            for i in range(2 * processes)
+        ]
         _wait_done(warm)
         names: dict[int, str] = {}
         with transaction.atomic():  # every task is published when this commits
@@ -112,7 +135,7 @@ def throughput(department, worker_env: dict, processes: int, photos: list[str], 
         for worker in workers:
             worker.stop()
     failed = Image.objects.filter(pk__in=list(names), status="failed").count()
-    counts: dict[int, int] = {pk: 0 for pk in names}
+    counts: dict[int, int] = dict.fromkeys(names, 0)
     for image_id in Face.objects.filter(image_id__in=list(names), source="detector").values_list("image_id", flat=True):
         counts[image_id] += 1
     # Recall from the first copy of each photo (the copies differ by a few pixels only).
@@ -120,8 +143,15 @@ def throughput(department, worker_env: dict, processes: int, photos: list[str], 
     for pk in sorted(names):
         first.setdefault(names[pk], counts[pk])
     recall, false = count_recall(first, [r for r in bench.manifest() if r["file"] in first])
-    return {"processes": processes, "images": len(names), "seconds": elapsed, "per_second": len(names) / elapsed,
-            "failed": failed, "recall": recall, "false": false}
+    return {
+        "processes": processes,
+        "images": len(names),
+        "seconds": elapsed,
+        "per_second": len(names) / elapsed,
+        "failed": failed,
+        "recall": recall,
+        "false": false,
+    }
 
 
 def _wait_done(ids: list[int], timeout: float = 1800) -> None:
@@ -149,12 +179,14 @@ def report(grid: list[dict], runs: list[dict], args, photos: list[str]) -> str:
         f"{settings.FACES_DETECT_MAX_SIDE} px, jitters {settings.FACES_EMBED_JITTERS}, landmarks "
         f"{settings.FACES_LANDMARK_MODEL}; recognition allowed (detect, label, embed and search all run).",
         "",
-        f"| worker processes | photos | seconds | photos / s | failed | group face-count recall | faces on no-face photos |",
+        "| worker processes | photos | seconds | photos / s | failed | group face-count recall | faces on no-face photos |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in runs:
-        lines.append(f"| {r['processes']} | {r['images']} | {r['seconds']:.1f} | {r['per_second']:.2f} | {r['failed']} | "
-                     f"{r['recall']:.0%} | {r['false']} |")
+        lines.append(
+            f"| {r['processes']} | {r['images']} | {r['seconds']:.1f} | {r['per_second']:.2f} | {r['failed']} | "
+            f"{r['recall']:.0%} | {r['false']} |"
+        )
     lines += [
         "",
         f"Scaling, 2 processes vs 1: **{ratio:.2f} of linear** (goal >= 0.9).",
@@ -167,11 +199,16 @@ def report(grid: list[dict], runs: list[dict], args, photos: list[str]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for g in grid:
-        lines.append(f"| {g['upsample']} | {g['max_side']} | {g['mean_ms']:.0f} | {g['recall']:.0%} | "
-                     f"{g['small'] if g['small'] is not None else '-'} | {g['false']} | {g['crowd']} | "
-                     f"{g['crowd_ms']:.0f} |")
-    lines += ["", "The mosaic pastes the group photos side by side at their own size (3112 x 1920 px, 45 faces): "
-              "a high-resolution crowd photo, where the detection max side decides whether small faces survive."]
+        lines.append(
+            f"| {g['upsample']} | {g['max_side']} | {g['mean_ms']:.0f} | {g['recall']:.0%} | "
+            f"{g['small'] if g['small'] is not None else '-'} | {g['false']} | {g['crowd']} | "
+            f"{g['crowd_ms']:.0f} |"
+        )
+    lines += [
+        "",
+        "The mosaic pastes the group photos side by side at their own size (3112 x 1920 px, 45 faces): "
+        "a high-resolution crowd photo, where the detection max side decides whether small faces survive.",
+    ]
     return "\n".join(lines)
 
 
@@ -186,8 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     available = sorted(os.sched_getaffinity(0))
     rows = bench.manifest()
     photos = ["obama_2.jpg", "group_voc_2008_002470.jpg"] if args.smoke else [r["file"] for r in rows]
-    grid = [(1, 2000)] if args.smoke else [(0, 2000), (0, 4000), (1, 1000), (1, 1600), (1, 2000), (1, 2600),
-                                           (2, 1000), (2, 2000)]
+    grid = (
+        [(1, 2000)]
+        if args.smoke
+        else [(0, 2000), (0, 4000), (1, 1000), (1, 1600), (1, 2000), (1, 2600), (2, 1000), (2, 2000)]
+    )
     with bench.bench_environment("workers") as worker_env:
         os.sched_setaffinity(0, {available[0]})
         detection = detection_grid(photos, grid)
@@ -196,8 +236,10 @@ def main(argv: list[str] | None = None) -> int:
         bench.build_gallery(department, only=("obama",) if args.smoke else ())
         bench.analyze()
         with tempfile.TemporaryDirectory() as tmp:
-            runs = [throughput(department, worker_env, n, photos, copies, available, Path(tmp), seed=10_000 * n)
-                    for n in (1, 2)]
+            runs = [
+                throughput(department, worker_env, n, photos, copies, available, Path(tmp), seed=10_000 * n)
+                for n in (1, 2)
+            ]
     text = report(detection, runs, args, photos)
     print(text)
     bench.replace_section(SECTION, text, args.output)

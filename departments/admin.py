@@ -1,5 +1,6 @@
 """Admin for departments. The recognition flag is never a raw field: it is switched
 through departments.policy on its own page, with a reason, and audited."""
+
 from __future__ import annotations
 
 from django.contrib import admin, messages
@@ -18,7 +19,15 @@ class RecognitionChangeInline(admin.TabularInline):
     model = RecognitionChange
     extra = 0
     can_delete = False
-    fields = ("created_at", "allowed", "actor", "reason", "purged_embeddings", "withdrawn_suggestions", "backfill_done_at")
+    fields = (
+        "created_at",
+        "allowed",
+        "actor",
+        "reason",
+        "purged_embeddings",
+        "withdrawn_suggestions",
+        "backfill_done_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -1,4 +1,5 @@
 """Departments, the state rules that bind them, their officers and the flag's audit trail."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -49,9 +50,7 @@ class Officer(models.Model):
     rank = models.CharField(max_length=100, blank=True)
     unit = models.CharField(max_length=200, blank=True)
     public_notes = models.TextField(blank=True)
-    featured_face = models.ForeignKey(
-        "faces.Face", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    featured_face = models.ForeignKey("faces.Face", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,10 +11,11 @@ Rules enforced here (DESIGN.md, "the rules that never bend"):
    department's faces and of its officers' faces, and withdraws pending suggestions;
 5. a state rule makes the flag impossible to turn on (and turns it off where it was on).
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -135,9 +136,7 @@ def purge_preview(department: Department) -> dict[str, int]:
 
 
 @transaction.atomic
-def department_set_recognition(
-    department: Department, *, allowed: bool, actor, reason: str
-) -> RecognitionChangeResult:
+def department_set_recognition(department: Department, *, allowed: bool, actor, reason: str) -> RecognitionChangeResult:
     """Turn a department's facial recognition on or off.
 
     1. Lock the department row (FOR UPDATE) so embedding writers wait or see the new value.
@@ -176,7 +175,11 @@ def department_set_recognition(
         transaction.on_commit(lambda: _queue_backfill(locked.pk, audit.pk))
     logger.info(
         "recognition %s for %s by %s (purged %d embeddings, withdrew %d suggestions)",
-        "enabled" if allowed else "disabled", locked, actor, purged, withdrawn,
+        "enabled" if allowed else "disabled",
+        locked,
+        actor,
+        purged,
+        withdrawn,
     )
     return RecognitionChangeResult(locked, allowed, changed, purged, withdrawn, audit)
 

@@ -1,4 +1,5 @@
 """Writes about officers. Views, the review dashboard and the API call these."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -9,8 +10,14 @@ from departments.models import Department, Officer
 
 @transaction.atomic
 def officer_create(
-    *, department: Department, first_name: str, last_name: str, badge_number: str,
-    rank: str = "", unit: str = "", actor=None,
+    *,
+    department: Department,
+    first_name: str,
+    last_name: str,
+    badge_number: str,
+    rank: str = "",
+    unit: str = "",
+    actor=None,
 ) -> Officer:
     """Add an officer to a department's roster.
 

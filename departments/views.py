@@ -1,4 +1,5 @@
 """A department's public roster: officers with their photo, filtered and paginated."""
+
 from __future__ import annotations
 
 from django.core.paginator import Paginator
@@ -22,12 +23,16 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
     officers = selectors.officers_filtered(department=department, **filters)
     page = Paginator(officers, PAGE_SIZE).get_page(request.GET.get("page"))
     attach_officer_photos(page)
-    return render(request, "departments/department_detail.html", {
-        "department": department,
-        "state_name": selectors.state_name(department.state),
-        "form": form,
-        "filtered": bool(filters and any(filters.values())),
-        "page": page,
-        "ranks": selectors.department_ranks(department),
-        "notice": recognition_notice(department),
-    })
+    return render(
+        request,
+        "departments/department_detail.html",
+        {
+            "department": department,
+            "state_name": selectors.state_name(department.state),
+            "form": form,
+            "filtered": bool(filters and any(filters.values())),
+            "page": page,
+            "ranks": selectors.department_ranks(department),
+            "notice": recognition_notice(department),
+        },
+    )

@@ -22,8 +22,21 @@ class ImageAdmin(admin.ModelAdmin):
     list_display = ("pk", "department", "status", "contains_officers", "width", "height", "created_at")
     list_filter = ("status", "department", "contains_officers")
     search_fields = ("sha256", "original_filename")
-    readonly_fields = ("file", "public_file", "sha256", "format", "width", "height", "status", "error", "labels",
-                       "taken_at", "uploaded_by", "processed_at", "attempts")
+    readonly_fields = (
+        "file",
+        "public_file",
+        "sha256",
+        "format",
+        "width",
+        "height",
+        "status",
+        "error",
+        "labels",
+        "taken_at",
+        "uploaded_by",
+        "processed_at",
+        "attempts",
+    )
     inlines = [FaceInline]
 
 

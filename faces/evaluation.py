@@ -5,12 +5,13 @@ Images are read as ROOT/<identity>/<identity>_NNNN.<ext>; pairs come from an LFW
 pairs file. Every embedding goes through faces.pipeline (decode -> detect -> embed), so
 the recognition gate is asked exactly as in the worker: evaluation is biometric work too.
 """
+
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-import re
 
 import numpy as np
 
@@ -63,7 +64,9 @@ def parse_pairs(text: str) -> list[Pair]:
         raise PairsFormatError("The pairs file is empty; its first line must be 'N' or 'FOLDS N'.")
     header_line, header = lines[0]
     if not 1 <= len(header) <= 2 or not all(token.isdigit() for token in header):
-        raise PairsFormatError(f"Line {header_line}: the header must be 'N' or 'FOLDS N' (integers), not {' '.join(header)!r}.")
+        raise PairsFormatError(
+            f"Line {header_line}: the header must be 'N' or 'FOLDS N' (integers), not {' '.join(header)!r}."
+        )
     folds, per_fold = (1, int(header[0])) if len(header) == 1 else (int(header[0]), int(header[1]))
     pairs = [_parse_pair(number, fields) for number, fields in lines[1:]]
     expected = 2 * folds * per_fold
@@ -91,9 +94,7 @@ def _parse_pair(line: int, fields: list[str]) -> Pair:
         return Pair((person, number(fields[1])), (person, number(fields[2])))
     if len(fields) == 4:
         return Pair((name(fields[0]), number(fields[1])), (name(fields[2]), number(fields[3])))
-    raise PairsFormatError(
-        f"Line {line}: expected 'name n1 n2' or 'name1 n1 name2 n2', got {len(fields)} field(s)."
-    )
+    raise PairsFormatError(f"Line {line}: expected 'name n1 n2' or 'name1 n1 name2 n2', got {len(fields)} field(s).")
 
 
 def image_path(root: Path, identity: str, number: int) -> Path:
@@ -148,13 +149,19 @@ class Embedder:
             self.unreadable.append(path)
             return None
         faces = detect_faces(rgb, model=c.detector, upsample=c.upsample, max_side=c.max_side)
-        usable = [f for f in faces if not embedding_skip_reason(
-            f.w, f.h, f.score if c.detector == "hog" else None, min_face_px=c.min_face_px, min_score=c.min_score)]
+        usable = [
+            f
+            for f in faces
+            if not embedding_skip_reason(
+                f.w, f.h, f.score if c.detector == "hog" else None, min_face_px=c.min_face_px, min_score=c.min_score
+            )
+        ]
         if not usable:
             return None
         face = central_face(usable, rgb.shape[1], rgb.shape[0])
-        return compute_embeddings(rgb, [(face.x, face.y, face.w, face.h)], self.department,
-                                  jitters=c.jitters, landmark_model=c.landmark_model)[0]
+        return compute_embeddings(
+            rgb, [(face.x, face.y, face.w, face.h)], self.department, jitters=c.jitters, landmark_model=c.landmark_model
+        )[0]
 
     @property
     def no_face(self) -> int:
@@ -179,8 +186,13 @@ class VerificationResult:
     different_distances: tuple[float, ...]
 
 
-def verify(pairs: Sequence[Pair], embed: Callable[[Pair], tuple[np.ndarray | None, np.ndarray | None]], *,
-           threshold: float, far_target: float = 0.001) -> VerificationResult:
+def verify(
+    pairs: Sequence[Pair],
+    embed: Callable[[Pair], tuple[np.ndarray | None, np.ndarray | None]],
+    *,
+    threshold: float,
+    far_target: float = 0.001,
+) -> VerificationResult:
     """Distances of every pair, then accuracy at `threshold`, a sweep and TAR@FAR."""
     same, different, skipped = [], [], 0
     for pair in pairs:
@@ -195,12 +207,20 @@ def verify(pairs: Sequence[Pair], embed: Callable[[Pair], tuple[np.ndarray | Non
     best_threshold, best_accuracy = sweep(s, d, prefer=threshold)
     tar, far_threshold = tar_at_far(s, d, far_target)
     return VerificationResult(
-        pairs=len(pairs), same_pairs=sum(p.same for p in pairs), different_pairs=sum(not p.same for p in pairs),
-        skipped_pairs=skipped, threshold=threshold,
+        pairs=len(pairs),
+        same_pairs=sum(p.same for p in pairs),
+        different_pairs=sum(not p.same for p in pairs),
+        skipped_pairs=skipped,
+        threshold=threshold,
         accuracy=float(correct / evaluated) if evaluated else float("nan"),
         accuracy_counting_skipped=float(correct / len(pairs)) if pairs else float("nan"),
-        best_threshold=best_threshold, best_accuracy=best_accuracy, tar_at_far=tar, far_target=far_target,
-        far_threshold=far_threshold, same_distances=tuple(same), different_distances=tuple(different),
+        best_threshold=best_threshold,
+        best_accuracy=best_accuracy,
+        tar_at_far=tar,
+        far_target=far_target,
+        far_threshold=far_threshold,
+        same_distances=tuple(same),
+        different_distances=tuple(different),
     )
 
 
@@ -265,6 +285,9 @@ def identify(identities: dict[str, list[np.ndarray]], *, gallery_size: int) -> I
         hits_centroid += names[int(np.argmin(np.linalg.norm(centroids - probe, axis=1)))] == identity
     n = len(probes)
     return IdentificationResult(
-        identities=len(names), gallery_images=sum(len(g) for g in gallery.values()), probes=n,
-        best_distance=hits_best / n if n else float("nan"), centroid=hits_centroid / n if n else float("nan"),
+        identities=len(names),
+        gallery_images=sum(len(g) for g in gallery.values()),
+        probes=n,
+        best_distance=hits_best / n if n else float("nan"),
+        centroid=hits_centroid / n if n else float("nan"),
     )

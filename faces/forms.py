@@ -1,4 +1,5 @@
 """Forms of the public pages: upload, the box editor, and the officer filters."""
+
 from __future__ import annotations
 
 from django import forms
@@ -62,8 +63,11 @@ class OfficerFilterForm(forms.Form):
     unit = forms.CharField(label="Unit", required=False, max_length=200)
     has_photo = forms.BooleanField(label="Only officers with a photo", required=False)
     department = forms.ModelChoiceField(
-        queryset=Department.objects.order_by("state", "name"), required=False, label="Department",
-        empty_label="All departments", to_field_name="slug",
+        queryset=Department.objects.order_by("state", "name"),
+        required=False,
+        label="Department",
+        empty_label="All departments",
+        to_field_name="slug",
     )
 
     def filters(self) -> dict:

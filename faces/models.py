@@ -1,4 +1,5 @@
 """Photos, the faces in them, suggested officers and the audit of every gallery search."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -189,7 +190,9 @@ class Decision(models.Model):
     department = models.ForeignKey("departments.Department", on_delete=models.CASCADE, related_name="+")
     image = models.ForeignKey(Image, null=True, blank=True, on_delete=models.CASCADE, related_name="decisions")
     face = models.ForeignKey(Face, null=True, blank=True, on_delete=models.CASCADE, related_name="decisions")
-    officer = models.ForeignKey("departments.Officer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    officer = models.ForeignKey(
+        "departments.Officer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     suggestion = models.ForeignKey(MatchSuggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # State before and after, enough to undo (field values only; never a biometric vector).
     before = models.JSONField(default=dict, blank=True)

@@ -10,17 +10,19 @@ what is blurred (status, the blurred boxes, the photo's hash). A request recompu
 (one query) and rebuilds only when it changed, so a stale rendition is never served even
 if an invalidation was missed; `rendition_invalidate` deletes the old file eagerly.
 """
+
 from __future__ import annotations
 
 import hashlib
 import io
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image as PILImage, ImageFilter
+from PIL import Image as PILImage
+from PIL import ImageFilter
 
 from faces.models import Face, Image
 from faces.pipeline.decode import load_rgb
@@ -60,8 +62,9 @@ def _rendition_name(image: Image, key: str) -> str:
 def _pixelate(region: PILImage.Image, blocks: int) -> PILImage.Image:
     """Pixelate then blur: pixelation destroys detail, the blur hides the block edges."""
     w, h = region.size
-    small = region.resize((max(1, min(w, blocks)), max(1, min(h, round(blocks * h / max(w, 1))))),
-                          PILImage.Resampling.BOX)
+    small = region.resize(
+        (max(1, min(w, blocks)), max(1, min(h, round(blocks * h / max(w, 1))))), PILImage.Resampling.BOX
+    )
     coarse = small.resize((w, h), PILImage.Resampling.NEAREST)
     return coarse.filter(ImageFilter.GaussianBlur(radius=max(2, max(w, h) / 12)))
 
@@ -162,8 +165,12 @@ def face_crop_bytes(face: Face) -> bytes:
     with PILImage.open(io.BytesIO(data)) as im:
         im.load()
         mx, my = round(face.w * 0.35), round(face.h * 0.35)
-        box = (max(0, face.x - mx), max(0, face.y - my),
-               min(im.width, face.x + face.w + mx), min(im.height, face.y + face.h + my))
+        box = (
+            max(0, face.x - mx),
+            max(0, face.y - my),
+            min(im.width, face.x + face.w + mx),
+            min(im.height, face.y + face.h + my),
+        )
         crop = im.crop(box)
     crop.thumbnail((CROP_MAX_SIDE, CROP_MAX_SIDE))
     return _encode_jpeg(crop)

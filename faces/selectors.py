@@ -4,9 +4,10 @@ The gate holds here for everything the public sees: suggestions are read only wh
 photo's department allows recognition *now*, and only for officers of departments that
 allow it now, so no distance is ever shown for an officer outside the allowed gallery.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -29,9 +30,12 @@ STATUS_LABELS = {
 def recognition_notice(department: Department) -> dict:
     """What the public is told about recognition for a department, with the state law if any."""
     if recognition_allowed(department):
-        return {"allowed": True, "rule": "",
-                "text": "Faces will be compared with the officer gallery of departments that allow it. "
-                        "Any match is only a suggestion until a volunteer confirms it."}
+        return {
+            "allowed": True,
+            "rule": "",
+            "text": "Faces will be compared with the officer gallery of departments that allow it. "
+            "Any match is only a suggestion until a volunteer confirms it.",
+        }
     rule = forbidding_rule(department.state)
     text = "No facial recognition is used for this jurisdiction."
     if rule is not None:
@@ -129,27 +133,32 @@ def image_page_data(image: Image, *, editable_face_ids: set[int]) -> dict:
         suggestions = by_face.get(face.pk, [])
         if allowed and face.processed_at is None and not is_public_officer_face(face):
             pending = True
-        face_items.append({
-            "id": face.pk,
-            "number": number,
-            "x": face.x, "y": face.y, "w": face.w, "h": face.h,
-            "source": face.source,
-            "editable": face.pk in editable_face_ids,
-            "officer": _officer_payload(face.officer, crops) if is_public_officer_face(face) else None,
-            "crop_url": reverse("face_crop", args=[face.pk]) if is_public_officer_face(face) else "",
-            "update_url": reverse("face_update", args=[face.pk]),
-            "delete_url": reverse("face_delete", args=[face.pk]),
-            "state": _face_state(face, image, allowed, bool(suggestions)),
-            "suggestions": [
-                {
-                    "officer": _officer_payload(s.officer, crops),
-                    "confidence": confidence_label(s.distance),
-                    "distance": round(s.distance, 2),
-                    "wording": SUGGESTION_WORDING,
-                }
-                for s in suggestions
-            ],
-        })
+        face_items.append(
+            {
+                "id": face.pk,
+                "number": number,
+                "x": face.x,
+                "y": face.y,
+                "w": face.w,
+                "h": face.h,
+                "source": face.source,
+                "editable": face.pk in editable_face_ids,
+                "officer": _officer_payload(face.officer, crops) if is_public_officer_face(face) else None,
+                "crop_url": reverse("face_crop", args=[face.pk]) if is_public_officer_face(face) else "",
+                "update_url": reverse("face_update", args=[face.pk]),
+                "delete_url": reverse("face_delete", args=[face.pk]),
+                "state": _face_state(face, image, allowed, bool(suggestions)),
+                "suggestions": [
+                    {
+                        "officer": _officer_payload(s.officer, crops),
+                        "confidence": confidence_label(s.distance),
+                        "distance": round(s.distance, 2),
+                        "wording": SUGGESTION_WORDING,
+                    }
+                    for s in suggestions
+                ],
+            }
+        )
     return {
         "id": image.pk,
         "status": image.status,

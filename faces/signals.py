@@ -1,5 +1,6 @@
 """Stored files follow their rows: deleting a photo on any path (service, admin, cascade)
 deletes the original and the public rendition from storage once the deletion commits."""
+
 from __future__ import annotations
 
 from django.db import transaction

@@ -1,4 +1,5 @@
 """Small helpers around Django's file storage shared by uploads, renditions and deletion."""
+
 from __future__ import annotations
 
 import logging

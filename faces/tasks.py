@@ -3,15 +3,16 @@
 acks_late + reject_on_worker_lost (settings) mean a task whose worker dies is delivered
 again; the services are idempotent, so a second run leaves the same rows.
 """
+
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db.models import Q
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 from django.utils import timezone
 
 from faces import services
@@ -22,8 +23,13 @@ logger = logging.getLogger(__name__)
 
 # Transient: the database or the file store went away for a moment.
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, TransientLabelerError)
-RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 2, "retry_backoff_max": 120, "retry_jitter": True,
-         "max_retries": 8}
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
 @shared_task(bind=True, **RETRY)

@@ -3,6 +3,7 @@
 One set of classes serves both: the API lists them on its views, and the HTML views call
 `throttle_wait` so a form cannot be used to get around the API's limits.
 """
+
 from __future__ import annotations
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle

@@ -6,6 +6,7 @@ data directory; the first one starts the server and the others attach to it. The
 is left running when a process exits (cleanup_mode=None) because the web server and the
 worker come and go independently; `make stop` stops it.
 """
+
 from __future__ import annotations
 
 import fcntl

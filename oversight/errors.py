@@ -6,6 +6,7 @@ the session or auth lookup is often the first query of a request — never reach
 text or JSON and renders no template: templates and context processors may query the
 database that is down.
 """
+
 from __future__ import annotations
 
 import sys
@@ -21,8 +22,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     exc = sys.exc_info()[1]
     if isinstance(exc, (OperationalError, InterfaceError)):
         if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse({"detail": DATABASE_DOWN, "code": "database_unavailable"},
-                                                  status=503)
+            response: HttpResponse = JsonResponse({"detail": DATABASE_DOWN, "code": "database_unavailable"}, status=503)
         else:
             response = HttpResponse(DATABASE_DOWN, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "30"

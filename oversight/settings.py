@@ -5,6 +5,7 @@ With nothing set the site runs on the embedded default: PostgreSQL + pgvector fr
 on kombu's filesystem transport under var/broker. Production sets DATABASE_URL,
 CELERY_BROKER_URL, STORAGE_BACKEND=s3 and a real SECRET_KEY (see README).
 """
+
 from __future__ import annotations
 
 import os
@@ -318,8 +319,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # The API (faces/api): uploads documented as binary; two models both have a "status".
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ImageStatusEnum": "faces.models.Image.Status",
-                            "SuggestionStatusEnum": "faces.models.MatchSuggestion.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ImageStatusEnum": "faces.models.Image.Status",
+        "SuggestionStatusEnum": "faces.models.MatchSuggestion.Status",
+    },
 }
 
 # --- Security ---------------------------------------------------------------------

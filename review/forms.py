@@ -1,4 +1,5 @@
 """Forms of the review dashboard. Every POST goes through one of these: bounded, typed input."""
+
 from __future__ import annotations
 
 from django import forms
@@ -9,8 +10,13 @@ class SortForm(forms.Form):
 
 
 class FaceDecisionForm(forms.Form):
-    ACTIONS = [("confirm", "Confirm"), ("reject", "Reject"), ("identify", "Identify"),
-               ("civilian", "Not an officer"), ("skip", "Skip")]
+    ACTIONS = [
+        ("confirm", "Confirm"),
+        ("reject", "Reject"),
+        ("identify", "Identify"),
+        ("civilian", "Not an officer"),
+        ("skip", "Skip"),
+    ]
     action = forms.ChoiceField(choices=ACTIONS)
     suggestion = forms.IntegerField(required=False, min_value=1, max_value=2**62)
     officer = forms.IntegerField(required=False, min_value=1, max_value=2**62)
@@ -47,8 +53,14 @@ class NewOfficerForm(forms.Form):
 
 
 class GalleryForm(forms.Form):
-    action = forms.ChoiceField(choices=[("use", "Use for recognition"), ("unuse", "Do not use"),
-                                        ("feature", "Feature"), ("unfeature", "Remove featured face")])
+    action = forms.ChoiceField(
+        choices=[
+            ("use", "Use for recognition"),
+            ("unuse", "Do not use"),
+            ("feature", "Feature"),
+            ("unfeature", "Remove featured face"),
+        ]
+    )
     face = forms.IntegerField(required=False, min_value=1, max_value=2**62)
 
     def clean(self):
@@ -62,8 +74,10 @@ class RecognitionSwitchForm(forms.Form):
     """Step 1 asks for the direction and a reason; step 2 repeats them with confirm=yes."""
 
     allowed = forms.TypedChoiceField(
-        choices=[("true", "On"), ("false", "Off")], coerce=lambda value: value == "true",
+        choices=[("true", "On"), ("false", "Off")],
+        coerce=lambda value: value == "true",
     )
-    reason = forms.CharField(label="Reason (kept in the audit trail)", max_length=2000, strip=True,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="Reason (kept in the audit trail)", max_length=2000, strip=True, widget=forms.Textarea(attrs={"rows": 3})
+    )
     confirm = forms.BooleanField(required=False)

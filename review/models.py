@@ -3,6 +3,7 @@
 Decisions themselves are faces.models.Decision rows; these two tables only make the
 queues fair (no item worked on twice at once) and pleasant (a skipped item waits).
 """
+
 from __future__ import annotations
 
 from django.conf import settings

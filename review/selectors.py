@@ -1,9 +1,10 @@
 """Reads for the review dashboard: queues, suggestions, search, progress, leaderboard."""
+
 from __future__ import annotations
 
-from datetime import timedelta
 import difflib
 import functools
+from datetime import timedelta
 
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -45,8 +46,11 @@ def identify_queue(department: Department | int) -> QuerySet[Face]:
 
 def _count(queryset: QuerySet, department_field: str) -> Subquery:
     counted = (
-        queryset.order_by().filter(**{department_field: OuterRef("pk")}).values(department_field)
-        .annotate(n=Count("pk")).values("n")
+        queryset.order_by()
+        .filter(**{department_field: OuterRef("pk")})
+        .values(department_field)
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
@@ -131,7 +135,8 @@ def _fuzzy(officers: QuerySet[Officer], query: str, limit: int) -> list[Officer]
 
         return list(
             officers.annotate(similarity=TrigramSimilarity(Concat("first_name", Value(" "), "last_name"), query))
-            .filter(similarity__gt=0.2).order_by("-similarity")[:limit]
+            .filter(similarity__gt=0.2)
+            .order_by("-similarity")[:limit]
         )
     names = list(officers.values_list("pk", "first_name", "last_name")[:20000])
     scored = []
@@ -166,10 +171,14 @@ def my_progress(user) -> dict[str, int]:
 
 def leaderboard(*, limit: int = 10) -> dict[str, list[dict]]:
     """Top sorters and identifiers, counted from decision records (never from uploads)."""
+
     def top(kinds) -> list[dict]:
         return list(
-            counted_decisions().filter(kind__in=kinds, actor__isnull=False, actor__is_active=True)
-            .values("actor__username").annotate(count=Count("pk")).order_by("-count", "actor__username")[:limit]
+            counted_decisions()
+            .filter(kind__in=kinds, actor__isnull=False, actor__is_active=True)
+            .values("actor__username")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "actor__username")[:limit]
         )
 
     return {"sorters": top([Decision.Kind.SORT]), "identifiers": top(IDENTIFY_KINDS)}
@@ -191,7 +200,8 @@ def backfill_progress(department: Department) -> dict | None:
 
     change = (
         RecognitionChange.objects.filter(department=department, backfill_due=True, backfill_done_at__isnull=True)
-        .order_by("-created_at").first()
+        .order_by("-created_at")
+        .first()
     )
     if change is None:
         return None
@@ -240,8 +250,9 @@ def recognition_change_preview(department: Department, *, allowed: bool) -> dict
         rule = policy.forbidding_rule(department.state)
         if rule is not None:
             # Same words as departments.policy uses when it refuses.
-            return {"refusal": f"Facial recognition cannot be enabled for departments in {rule.state}: "
-                               f"{rule.legal_reason}"}
+            return {
+                "refusal": f"Facial recognition cannot be enabled for departments in {rule.state}: {rule.legal_reason}"
+            }
         waiting = Face.objects.filter(image__department=department, embedding__isnull=True).count()
         return {"refusal": None, "to_backfill": waiting}
     return {"refusal": None, "purge": policy.purge_preview(department)}

@@ -1,4 +1,5 @@
 """Review dashboard URLs (no namespace; every name starts with "review_")."""
+
 from django.urls import path
 
 from review.models import QueueKind
@@ -9,8 +10,9 @@ urlpatterns = [
     path("leaderboard/", dashboard.leaderboard, name="review_leaderboard"),
     path("departments/<slug:slug>/sort/", queue.queue_next, {"kind": QueueKind.SORT}, name="review_sort_next"),
     path("sort/<int:pk>/", sort.sort_image, name="review_sort"),
-    path("departments/<slug:slug>/identify/", queue.queue_next, {"kind": QueueKind.IDENTIFY},
-         name="review_identify_next"),
+    path(
+        "departments/<slug:slug>/identify/", queue.queue_next, {"kind": QueueKind.IDENTIFY}, name="review_identify_next"
+    ),
     path("faces/<int:pk>/", identify.identify_face, name="review_identify"),
     path("faces/<int:pk>/new-officer/", identify.new_officer, name="review_new_officer"),
     path("officers/<int:pk>/gallery/", gallery.gallery, name="review_gallery"),

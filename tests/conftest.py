@@ -1,11 +1,12 @@
 """Shared fixtures: departments, the five users every access test uses, photos on disk."""
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 import pytest
+from django.contrib.auth import get_user_model
 
 from departments.models import Department, JurisdictionRule, Officer
 
@@ -99,8 +100,7 @@ def admin_user(db):
 
 
 # --- The users every access test runs as -------------------------------------------------
-def make_user(username: str, *, role: str | None = None, department=None, superuser: bool = False,
-              active: bool = True):
+def make_user(username: str, *, role: str | None = None, department=None, superuser: bool = False, active: bool = True):
     from accounts.models import Profile
 
     User = get_user_model()

@@ -6,12 +6,13 @@
 - `HOSTILE_BOXES`: face boxes that must be refused, with a fragment of the message;
 - `is_safe_filename(stored)`: what a stored `original_filename` must satisfy.
 """
+
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 import functools
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 
 HOSTILE_DIR = Path(__file__).resolve().parent / "data" / "hostile"

@@ -6,27 +6,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('departments', '0003_seed_illinois_rule'),
+        ("departments", "0003_seed_illinois_rule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('member', 'Member of the public'), ('volunteer', 'Volunteer'), ('coordinator', 'Area coordinator'), ('administrator', 'Administrator')], default='member', max_length=15)),
-                ('approved', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='coordinators', to='departments.department')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("member", "Member of the public"),
+                            ("volunteer", "Volunteer"),
+                            ("coordinator", "Area coordinator"),
+                            ("administrator", "Administrator"),
+                        ],
+                        default="member",
+                        max_length=15,
+                    ),
+                ),
+                ("approved", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="coordinators",
+                        to="departments.department",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="profile", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('role', 'coordinator'), _negated=True), ('department__isnull', False), _connector='OR'), name='coordinator_has_department')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("role", "coordinator"), _negated=True),
+                            ("department__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="coordinator_has_department",
+                    )
+                ],
             },
         ),
     ]

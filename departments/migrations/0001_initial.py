@@ -6,74 +6,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=200, unique=True)),
-                ('state', models.CharField(db_index=True, max_length=2, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use the two-letter state code, e.g. IL.')])),
-                ('facial_recognition_allowed', models.BooleanField(default=False, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=200, unique=True)),
+                (
+                    "state",
+                    models.CharField(
+                        db_index=True,
+                        max_length=2,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2}$", "Use the two-letter state code, e.g. IL."
+                            )
+                        ],
+                    ),
+                ),
+                ("facial_recognition_allowed", models.BooleanField(default=False, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['state', 'name'],
+                "ordering": ["state", "name"],
             },
         ),
         migrations.CreateModel(
-            name='JurisdictionRule',
+            name="JurisdictionRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(max_length=2, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2}$', 'Use the two-letter state code, e.g. IL.')])),
-                ('recognition_forbidden', models.BooleanField(default=True)),
-                ('legal_reason', models.TextField(help_text='The law and why it forbids recognition.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        max_length=2,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2}$", "Use the two-letter state code, e.g. IL."
+                            )
+                        ],
+                    ),
+                ),
+                ("recognition_forbidden", models.BooleanField(default=True)),
+                ("legal_reason", models.TextField(help_text="The law and why it forbids recognition.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['state'],
+                "ordering": ["state"],
             },
         ),
         migrations.CreateModel(
-            name='RecognitionChange',
+            name="RecognitionChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('allowed', models.BooleanField()),
-                ('reason', models.TextField()),
-                ('purged_embeddings', models.PositiveIntegerField(default=0)),
-                ('withdrawn_suggestions', models.PositiveIntegerField(default=0)),
-                ('backfill_due', models.BooleanField(default=False)),
-                ('backfill_done_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("allowed", models.BooleanField()),
+                ("reason", models.TextField()),
+                ("purged_embeddings", models.PositiveIntegerField(default=0)),
+                ("withdrawn_suggestions", models.PositiveIntegerField(default=0)),
+                ("backfill_due", models.BooleanField(default=False)),
+                ("backfill_done_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Officer',
+            name="Officer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('badge_number', models.CharField(max_length=50)),
-                ('rank', models.CharField(blank=True, max_length=100)),
-                ('unit', models.CharField(blank=True, max_length=200)),
-                ('public_notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='officers', to='departments.department')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                ("badge_number", models.CharField(max_length=50)),
+                ("rank", models.CharField(blank=True, max_length=100)),
+                ("unit", models.CharField(blank=True, max_length=200)),
+                ("public_notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officers",
+                        to="departments.department",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name'],
+                "ordering": ["last_name", "first_name"],
             },
         ),
     ]

@@ -6,33 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('departments', '0001_initial'),
-        ('faces', '0001_initial'),
+        ("departments", "0001_initial"),
+        ("faces", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='officer',
-            name='featured_face',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='faces.face'),
+            model_name="officer",
+            name="featured_face",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="faces.face"
+            ),
         ),
         migrations.AddField(
-            model_name='recognitionchange',
-            name='actor',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
+            model_name="recognitionchange",
+            name="actor",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='recognitionchange',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recognition_changes', to='departments.department'),
+            model_name="recognitionchange",
+            name="department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="recognition_changes",
+                to="departments.department",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.UniqueConstraint(fields=('department', 'badge_number'), name='unique_badge_per_department'),
+            model_name="officer",
+            constraint=models.UniqueConstraint(
+                fields=("department", "badge_number"), name="unique_badge_per_department"
+            ),
         ),
     ]

@@ -4,6 +4,7 @@ Wired as REST_FRAMEWORK["EXCEPTION_HANDLER"]. DRF's own handler still does the w
 matters for clients (status codes, `Retry-After` on 429, `WWW-Authenticate` on 401); this
 only reshapes the body and maps the few Django/domain errors DRF does not know about.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,15 @@ class ApiError(APIException):
     default_detail = "The request could not be processed."
     default_code = "invalid"
 
-    def __init__(self, detail: str, *, status_code: int = 400, errors: dict[str, list[str]] | None = None,
-                 code: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status_code: int = 400,
+        errors: dict[str, list[str]] | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail, code)
         self.status_code = status_code
         self.errors = errors or {}
@@ -57,8 +65,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Any:
         exc = payload_too_large()
     elif isinstance(exc, SuspiciousOperation):
         # Too many fields or files, a malformed multipart body: the client's fault, said plainly.
-        exc = ApiError("The request could not be read: it is malformed or has too many fields.",
-                       code="malformed_request")
+        exc = ApiError(
+            "The request could not be read: it is malformed or has too many fields.", code="malformed_request"
+        )
     elif isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
     response = drf_exception_handler(exc, context)

@@ -1,9 +1,10 @@
 """django-filter sets for the API's lists (bad values become 400s with field errors)."""
+
 from __future__ import annotations
 
+import django_filters
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
-import django_filters
 
 from departments.models import Department, Officer
 from faces.models import Face

@@ -3,6 +3,7 @@
 A refused request without credentials becomes 401 (DRF does that when the first
 authenticator offers a WWW-Authenticate header, see views/base.py); with credentials, 403.
 """
+
 from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission

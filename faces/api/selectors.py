@@ -6,6 +6,7 @@
 - the gallery served to external workers holds only what rule 2 allows;
 - vectors are never loaded for display: `embedded` is computed in SQL.
 """
+
 from __future__ import annotations
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
@@ -54,8 +55,7 @@ def face_for_api(face_id: int) -> Face:
 def gallery_faces() -> QuerySet[Face]:
     """Rule 2: identified, usable, embedded, and both departments allow recognition now."""
     return (
-        Face.objects.filter(officer__isnull=False, use_for_recognition=True, is_civilian=False,
-                            embedding__isnull=False)
+        Face.objects.filter(officer__isnull=False, use_for_recognition=True, is_civilian=False, embedding__isnull=False)
         .filter(policy.allowed_departments_q("officer__department__"))
         .filter(policy.allowed_departments_q("image__department__"))
         .select_related("officer")

@@ -3,6 +3,7 @@
 No serializer here can emit a face vector except GallerySerializer, which only the
 administrators' gallery endpoint uses.
 """
+
 from __future__ import annotations
 
 import math
@@ -160,8 +161,17 @@ class FaceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Face
-        fields = ["id", "image", "box", "source", "officer", "civilian", "use_for_recognition", "embedded",
-                  "suggestions"]
+        fields = [
+            "id",
+            "image",
+            "box",
+            "source",
+            "officer",
+            "civilian",
+            "use_for_recognition",
+            "embedded",
+            "suggestions",
+        ]
         read_only_fields = fields
 
 
@@ -171,8 +181,18 @@ class ImageDetailSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Image
-        fields = ["id", "status", "error", "department", "width", "height", "labels", "contains_officers", "url",
-                  "faces"]
+        fields = [
+            "id",
+            "status",
+            "error",
+            "department",
+            "width",
+            "height",
+            "labels",
+            "contains_officers",
+            "url",
+            "faces",
+        ]
         read_only_fields = fields
 
     def get_url(self, image: Image) -> str:
@@ -188,8 +208,9 @@ class SortSerializer(serializers.Serializer):
 
 
 class IdentifySerializer(serializers.Serializer):
-    officer = serializers.PrimaryKeyRelatedField(queryset=Officer.objects.all(), allow_null=True, required=False,
-                                                 default=None)
+    officer = serializers.PrimaryKeyRelatedField(
+        queryset=Officer.objects.all(), allow_null=True, required=False, default=None
+    )
     civilian = serializers.BooleanField(default=False)
     use_for_recognition = serializers.BooleanField(default=True)
 

@@ -1,4 +1,5 @@
 """The REST API, mounted at /api/v1/ (paths and field names are a contract: keep them)."""
+
 from django.urls import path
 
 from faces.api.views import auth, departments, docs, images, officers, review, worker
@@ -9,8 +10,9 @@ urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),
     path("departments/", departments.DepartmentList.as_view(), name="department-list"),
     path("departments/<int:pk>/", departments.DepartmentDetail.as_view(), name="department-detail"),
-    path("departments/<int:pk>/recognition/", departments.DepartmentRecognition.as_view(),
-         name="department-recognition"),
+    path(
+        "departments/<int:pk>/recognition/", departments.DepartmentRecognition.as_view(), name="department-recognition"
+    ),
     path("officers/", officers.OfficerList.as_view(), name="officer-list"),
     path("officers/<int:pk>/", officers.OfficerDetail.as_view(), name="officer-detail"),
     path("images/", images.ImageUpload.as_view(), name="image-upload"),

@@ -3,122 +3,249 @@
 import django.db.models.deletion
 import pgvector.django.indexes
 import pgvector.django.vector
-from pgvector.django import VectorExtension
 from django.conf import settings
 from django.db import migrations, models
+from pgvector.django import VectorExtension
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('departments', '0001_initial'),
+        ("departments", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         VectorExtension(),
         migrations.CreateModel(
-            name='Image',
+            name="Image",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=255, upload_to='originals/%Y/%m/')),
-                ('public_file', models.FileField(blank=True, max_length=255, upload_to='public/%Y/%m/')),
-                ('sha256', models.CharField(max_length=64, unique=True)),
-                ('format', models.CharField(blank=True, max_length=10)),
-                ('original_filename', models.CharField(blank=True, max_length=255)),
-                ('taken_at', models.DateTimeField(blank=True, null=True)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('processing', 'Processing'), ('done', 'Done'), ('failed', 'Failed')], db_index=True, default='queued', max_length=12)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('contains_officers', models.BooleanField(blank=True, null=True)),
-                ('labels', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='images', to='departments.department')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='uploads', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(max_length=255, upload_to="originals/%Y/%m/")),
+                ("public_file", models.FileField(blank=True, max_length=255, upload_to="public/%Y/%m/")),
+                ("sha256", models.CharField(max_length=64, unique=True)),
+                ("format", models.CharField(blank=True, max_length=10)),
+                ("original_filename", models.CharField(blank=True, max_length=255)),
+                ("taken_at", models.DateTimeField(blank=True, null=True)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("processing", "Processing"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("contains_officers", models.BooleanField(blank=True, null=True)),
+                ("labels", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="images", to="departments.department"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="uploads",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Face',
+            name="Face",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('x', models.PositiveIntegerField()),
-                ('y', models.PositiveIntegerField()),
-                ('w', models.PositiveIntegerField()),
-                ('h', models.PositiveIntegerField()),
-                ('source', models.CharField(choices=[('detector', 'Detector'), ('user', 'User')], max_length=10)),
-                ('detector_score', models.FloatField(blank=True, null=True)),
-                ('is_civilian', models.BooleanField(default=False)),
-                ('embedding', pgvector.django.vector.VectorField(blank=True, dimensions=128, editable=False, null=True)),
-                ('embedding_skipped_reason', models.CharField(blank=True, max_length=200)),
-                ('use_for_recognition', models.BooleanField(default=False)),
-                ('identified_at', models.DateTimeField(blank=True, null=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('identified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='faces', to='departments.officer')),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='faces', to='faces.image')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("x", models.PositiveIntegerField()),
+                ("y", models.PositiveIntegerField()),
+                ("w", models.PositiveIntegerField()),
+                ("h", models.PositiveIntegerField()),
+                ("source", models.CharField(choices=[("detector", "Detector"), ("user", "User")], max_length=10)),
+                ("detector_score", models.FloatField(blank=True, null=True)),
+                ("is_civilian", models.BooleanField(default=False)),
+                (
+                    "embedding",
+                    pgvector.django.vector.VectorField(blank=True, dimensions=128, editable=False, null=True),
+                ),
+                ("embedding_skipped_reason", models.CharField(blank=True, max_length=200)),
+                ("use_for_recognition", models.BooleanField(default=False)),
+                ("identified_at", models.DateTimeField(blank=True, null=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "identified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="faces",
+                        to="departments.officer",
+                    ),
+                ),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="faces", to="faces.image"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['image_id', 'x'],
+                "ordering": ["image_id", "x"],
             },
         ),
         migrations.CreateModel(
-            name='MatchSuggestion',
+            name="MatchSuggestion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('distance', models.FloatField()),
-                ('rank', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('confirmed', 'Confirmed'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], db_index=True, default='pending', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('face', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='faces.face')),
-                ('officer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='departments.officer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("distance", models.FloatField()),
+                ("rank", models.PositiveSmallIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "face",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="suggestions", to="faces.face"
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="suggestions",
+                        to="departments.officer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['face_id', 'rank'],
+                "ordering": ["face_id", "rank"],
             },
         ),
         migrations.CreateModel(
-            name='RecognitionEvent',
+            name="RecognitionEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('searched', 'Searched'), ('refused', 'Refused'), ('discarded', 'Discarded')], max_length=10)),
-                ('result_count', models.PositiveSmallIntegerField(default=0)),
-                ('detail', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='departments.department')),
-                ('face', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='recognition_events', to='faces.face')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("searched", "Searched"), ("refused", "Refused"), ("discarded", "Discarded")],
+                        max_length=10,
+                    ),
+                ),
+                ("result_count", models.PositiveSmallIntegerField(default=0)),
+                ("detail", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="departments.department"
+                    ),
+                ),
+                (
+                    "face",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="recognition_events",
+                        to="faces.face",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='face',
-            index=pgvector.django.indexes.HnswIndex(ef_construction=64, fields=['embedding'], m=16, name='face_embedding_hnsw', opclasses=['vector_l2_ops']),
+            model_name="face",
+            index=pgvector.django.indexes.HnswIndex(
+                ef_construction=64, fields=["embedding"], m=16, name="face_embedding_hnsw", opclasses=["vector_l2_ops"]
+            ),
         ),
         migrations.AddConstraint(
-            model_name='face',
-            constraint=models.CheckConstraint(condition=models.Q(('h__gt', 0), ('w__gt', 0)), name='face_box_not_empty'),
+            model_name="face",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("h__gt", 0), ("w__gt", 0)), name="face_box_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='face',
-            constraint=models.UniqueConstraint(condition=models.Q(('source', 'detector')), fields=('image', 'x', 'y', 'w', 'h', 'source'), name='unique_detector_box_per_image'),
+            model_name="face",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source", "detector")),
+                fields=("image", "x", "y", "w", "h", "source"),
+                name="unique_detector_box_per_image",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchsuggestion',
-            constraint=models.UniqueConstraint(fields=('face', 'officer'), name='one_suggestion_per_face_officer'),
+            model_name="matchsuggestion",
+            constraint=models.UniqueConstraint(fields=("face", "officer"), name="one_suggestion_per_face_officer"),
         ),
     ]

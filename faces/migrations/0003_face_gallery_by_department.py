@@ -8,7 +8,6 @@ changes, and faces follow when an image moves to another department.
 from django.conf import settings
 from django.db import migrations, models
 
-
 TRIGGERS = """
 CREATE FUNCTION faces_face_copy_image_department() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -41,22 +40,28 @@ DROP FUNCTION IF EXISTS faces_face_copy_image_department();
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('departments', '0003_seed_illinois_rule'),
-        ('faces', '0002_decision'),
+        ("departments", "0003_seed_illinois_rule"),
+        ("faces", "0002_decision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='face',
-            name='image_department_id',
+            model_name="face",
+            name="image_department_id",
             field=models.BigIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='face',
-            index=models.Index(condition=models.Q(('embedding__isnull', False), ('officer__isnull', False), ('use_for_recognition', True)), fields=['image_department_id'], include=('officer', 'image', 'embedding'), name='face_gallery_by_department'),
+            model_name="face",
+            index=models.Index(
+                condition=models.Q(
+                    ("embedding__isnull", False), ("officer__isnull", False), ("use_for_recognition", True)
+                ),
+                fields=["image_department_id"],
+                include=("officer", "image", "embedding"),
+                name="face_gallery_by_department",
+            ),
         ),
         migrations.RunSQL(TRIGGERS, DROP_TRIGGERS),
     ]

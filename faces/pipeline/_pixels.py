@@ -1,10 +1,11 @@
 """Pixel-format and metadata helpers for decode.py (Pillow images in, Pillow images out)."""
+
 from __future__ import annotations
 
 import io
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from PIL import ExifTags, Image, ImageCms
@@ -83,14 +84,14 @@ def taken_at(im: Image.Image) -> datetime | None:
         match = _EXIF_DATETIME.match(raw)
         if not match:
             return None
-        when = datetime(*(int(part) for part in match.groups()), tzinfo=timezone.utc)
+        when = datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
         offset = _EXIF_OFFSET.match(_text(exif_ifd.get(ExifTags.Base.OffsetTimeOriginal)))
         if offset:
             sign = 1 if offset.group(1) == "+" else -1
             when -= sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3)))
     except Exception:  # malformed EXIF is common and never a reason to refuse a photo
         return None
-    if when.year < 1900 or when > datetime.now(timezone.utc) + timedelta(days=1):
+    if when.year < 1900 or when > datetime.now(UTC) + timedelta(days=1):
         return None
     return when
 

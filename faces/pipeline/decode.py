@@ -14,6 +14,7 @@ PNG/GIF/WebP keep transparency (RGBA) when the image really has some; JPEG outpu
 flattened onto white. `load_rgb` always flattens onto white, the colour our pages show
 behind a transparent image.
 """
+
 from __future__ import annotations
 
 import hashlib

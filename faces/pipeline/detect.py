@@ -5,6 +5,7 @@ compute landmarks or descriptors; that is embed.py's job, behind the recognition
 It uses dlib's detectors directly (not face_recognition.api, whose import also loads the
 landmark and descriptor models and switches Pillow's LOAD_TRUNCATED_IMAGES on).
 """
+
 from __future__ import annotations
 
 import threading
@@ -95,7 +96,9 @@ def _detector(model: str) -> Any:
                 warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
                 import face_recognition_models
 
-            detectors[model] = dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
+            detectors[model] = dlib.cnn_face_detection_model_v1(
+                face_recognition_models.cnn_face_detector_model_location()
+            )
     return detectors[model]
 
 

@@ -5,6 +5,7 @@ point asks `departments.policy` first, at the moment of computing, so a departme
 flag was turned off (or whose state forbids recognition) after the work was queued gets
 no landmark and no descriptor computed, let alone stored.
 """
+
 from __future__ import annotations
 
 import threading

@@ -4,6 +4,7 @@ Backends are pluggable (settings.FACES_LABELER). None of them may infer anything
 demographic, emotional or "risk"-like about anyone (DESIGN.md rule 8): the Rekognition
 backend drops such labels before they reach us, and the offline one cannot produce them.
 """
+
 from __future__ import annotations
 
 import functools
@@ -93,17 +94,48 @@ OFFICER_LABELS = frozenset({"police", "police officer", "officer", "law enforcem
 # Never stored (rule 8): Rekognition's apparent gender/age and emotion labels.
 DROPPED_LABELS = frozenset(
     {
-        "man", "woman", "male", "female", "boy", "girl", "adult", "child", "kid", "baby", "infant",
-        "toddler", "teen", "teenager", "senior citizen", "elder", "bride", "groom", "smile", "happy",
-        "laughing", "crying", "angry", "sad", "frown", "surprised", "fear", "disgusted", "calm",
+        "man",
+        "woman",
+        "male",
+        "female",
+        "boy",
+        "girl",
+        "adult",
+        "child",
+        "kid",
+        "baby",
+        "infant",
+        "toddler",
+        "teen",
+        "teenager",
+        "senior citizen",
+        "elder",
+        "bride",
+        "groom",
+        "smile",
+        "happy",
+        "laughing",
+        "crying",
+        "angry",
+        "sad",
+        "frown",
+        "surprised",
+        "fear",
+        "disgusted",
+        "calm",
     }
 )
 DROPPED_CATEGORIES = frozenset({"expressions and emotions"})
 
 _TRANSIENT_CODES = frozenset(
     {
-        "ThrottlingException", "ProvisionedThroughputExceededException", "InternalServerError",
-        "ServiceUnavailableException", "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException",
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "InternalServerError",
+        "ServiceUnavailableException",
+        "ServiceUnavailable",
+        "RequestTimeout",
+        "RequestTimeoutException",
         "LimitExceededException",
     }
 )
@@ -158,8 +190,12 @@ def _map_rekognition(response: dict, width: int, height: int, face_count: int) -
             for instance in item.get("Instances", []):
                 bb = instance.get("BoundingBox", {})
                 box = _clip(
-                    round(bb.get("Left", 0.0) * width), round(bb.get("Top", 0.0) * height),
-                    round(bb.get("Width", 0.0) * width), round(bb.get("Height", 0.0) * height), width, height,
+                    round(bb.get("Left", 0.0) * width),
+                    round(bb.get("Top", 0.0) * height),
+                    round(bb.get("Width", 0.0) * width),
+                    round(bb.get("Height", 0.0) * height),
+                    width,
+                    height,
                 )
                 if box:
                     people.append({"box": box, "score": round(float(instance.get("Confidence", 0.0)), 2)})
@@ -207,7 +243,7 @@ def get_labeler(path: str | None = None) -> Labeler:
     return _build_labeler(path or DEFAULT_LABELER)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _build_labeler(path: str) -> Labeler:
     from django.utils.module_loading import import_string
 

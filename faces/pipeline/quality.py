@@ -3,13 +3,12 @@
 A descriptor of a tiny or doubtful face matches the wrong officer more often than it
 helps, so such faces keep their box but get no embedding; the reason is shown to people.
 """
+
 from __future__ import annotations
 
 
-def embedding_skip_reason(
-    face_w: int, face_h: int, score: float | None, *, min_face_px: int, min_score: float
-) -> str:
-    """"" if the face should be embedded, else a plain-language reason not to.
+def embedding_skip_reason(face_w: int, face_h: int, score: float | None, *, min_face_px: int, min_score: float) -> str:
+    """ "" if the face should be embedded, else a plain-language reason not to.
 
     A box drawn by a person has score None: a human said it is a face, so only its size
     is checked.

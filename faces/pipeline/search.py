@@ -18,16 +18,17 @@ Search, in three steps (docs/benchmarks.md, "Gallery search at scale" has the me
 3. Aggregate per officer: rank candidate officers by the distance from the probe to the
    mean of all their gallery vectors (a centroid is steadier than one lucky photo).
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass
 import threading
 import time
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-import numpy as np
 
 from departments.policy import allowed_department_ids
 
@@ -132,7 +133,7 @@ gallery_sizes = _GallerySizes()
 
 
 def plan_search(scope: Sequence[int], *, exact_max_faces: int | None = None) -> str:
-    """"exact" when the scope's gallery is small enough to scan, else "hnsw"."""
+    """ "exact" when the scope's gallery is small enough to scan, else "hnsw"."""
     cut_off = EXACT_SCAN_MAX_FACES if exact_max_faces is None else exact_max_faces
     return "exact" if gallery_sizes.total(scope) <= cut_off else "hnsw"
 
@@ -177,7 +178,7 @@ def search_gallery(
             {
                 "probe": _vector_literal(vector),
                 "scope": scope,
-                    "exclude_image": exclude_image_id or 0,
+                "exclude_image": exclude_image_id or 0,
                 "exclude_officers": [int(o) for o in exclude_officer_ids],
                 "k": CANDIDATE_FACES,
             },

@@ -4,16 +4,17 @@ Every step is idempotent: tasks may run twice (redelivery after a worker dies) a
 leave the same rows. Detection is lawful everywhere; embeddings and searches happen only
 where departments.policy says so at that moment, and are written under its lock.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-import numpy as np
 
 from departments import policy
 from departments.models import RecognitionChange
@@ -33,9 +34,9 @@ NOT_ALLOWED_REASON = "Facial recognition is not used for this jurisdiction."
 def _claim(image_id: int) -> bool:
     # A redelivered task finds the row in `processing` and may take it again; a finished
     # one is left alone.
-    claimed = Image.objects.filter(
-        pk=image_id, status__in=[Image.Status.QUEUED, Image.Status.PROCESSING]
-    ).update(status=Image.Status.PROCESSING, attempts=F("attempts") + 1, updated_at=timezone.now())
+    claimed = Image.objects.filter(pk=image_id, status__in=[Image.Status.QUEUED, Image.Status.PROCESSING]).update(
+        status=Image.Status.PROCESSING, attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
     return claimed == 1
 
 
@@ -76,7 +77,12 @@ def image_process(image_id: int) -> str:
         try:
             with transaction.atomic():
                 Face.objects.get_or_create(
-                    image=image, x=det.x, y=det.y, w=det.w, h=det.h, source=Face.Source.DETECTOR,
+                    image=image,
+                    x=det.x,
+                    y=det.y,
+                    w=det.w,
+                    h=det.h,
+                    source=Face.Source.DETECTOR,
                     defaults={"detector_score": det.score},
                 )
         except IntegrityError:
@@ -137,8 +143,11 @@ def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face]) -> 
     to_embed = []
     for face in faces:
         reason = embedding_skip_reason(
-            face.w, face.h, face.detector_score if face.source == Face.Source.DETECTOR else None,
-            min_face_px=settings.FACES_MIN_FACE_PX, min_score=settings.FACES_MIN_DETECTOR_SCORE,
+            face.w,
+            face.h,
+            face.detector_score if face.source == Face.Source.DETECTOR else None,
+            min_face_px=settings.FACES_MIN_FACE_PX,
+            min_score=settings.FACES_MIN_DETECTOR_SCORE,
         )
         if reason:
             _mark_skipped([face], reason)
@@ -148,8 +157,11 @@ def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face]) -> 
         return
     try:
         vectors = compute_embeddings(
-            rgb, [(f.x, f.y, f.w, f.h) for f in to_embed], department_id,
-            jitters=settings.FACES_EMBED_JITTERS, landmark_model=settings.FACES_LANDMARK_MODEL,
+            rgb,
+            [(f.x, f.y, f.w, f.h) for f in to_embed],
+            department_id,
+            jitters=settings.FACES_EMBED_JITTERS,
+            landmark_model=settings.FACES_LANDMARK_MODEL,
         )
     except policy.RecognitionNotAllowed:
         _mark_skipped(to_embed, NOT_ALLOWED_REASON)
@@ -162,9 +174,7 @@ def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face]) -> 
 def face_store_embedding(face: Face, vector: np.ndarray) -> bool:
     """Write one embedding if the gate still allows it; False if it was refused."""
     with transaction.atomic():
-        officer_department = (
-            Face.objects.filter(pk=face.pk).values_list("officer__department_id", flat=True).first()
-        )
+        officer_department = Face.objects.filter(pk=face.pk).values_list("officer__department_id", flat=True).first()
         if not policy.lock_recognition_allowed(face.image.department_id, officer_department):
             _mark_skipped([face], NOT_ALLOWED_REASON)
             return False
@@ -189,20 +199,25 @@ def face_suggest(face: Face, vector: np.ndarray, *, actor=None) -> list[MatchSug
         )
     )
     scope = [department_id] if settings.FACES_SEARCH_SCOPE == "department" else None
-    matches = search_gallery(vector, exclude_image_id=face.image_id, exclude_officer_ids=rejected,
-                             department_ids=scope)
+    matches = search_gallery(vector, exclude_image_id=face.image_id, exclude_officer_ids=rejected, department_ids=scope)
     with transaction.atomic():
         if not policy.lock_recognition_allowed(department_id):
             RecognitionEvent.objects.create(
-                face=face, department_id=department_id, outcome=RecognitionEvent.Outcome.REFUSED,
-                detail="Recognition was turned off before the search finished.", actor=actor,
+                face=face,
+                department_id=department_id,
+                outcome=RecognitionEvent.Outcome.REFUSED,
+                detail="Recognition was turned off before the search finished.",
+                actor=actor,
             )
             return []
         named_departments = {m.department_id for m in matches}
         if named_departments and not policy.lock_recognition_allowed(*named_departments):
             RecognitionEvent.objects.create(
-                face=face, department_id=department_id, outcome=RecognitionEvent.Outcome.DISCARDED,
-                result_count=len(matches), actor=actor,
+                face=face,
+                department_id=department_id,
+                outcome=RecognitionEvent.Outcome.DISCARDED,
+                result_count=len(matches),
+                actor=actor,
                 detail="Discarded: crossed the gate (a result named an officer of a department without recognition).",
             )
             logger.warning("gallery result for face %s crossed the gate; discarded", face.pk)
@@ -214,14 +229,18 @@ def face_suggest(face: Face, vector: np.ndarray, *, actor=None) -> list[MatchSug
         stored = []
         for rank, match in enumerate(matches, start=1):
             suggestion, _ = MatchSuggestion.objects.update_or_create(
-                face=face, officer_id=match.officer_id,
+                face=face,
+                officer_id=match.officer_id,
                 defaults={"distance": match.distance, "rank": rank},
                 create_defaults={"distance": match.distance, "rank": rank, "status": MatchSuggestion.Status.PENDING},
             )
             stored.append(suggestion)
         RecognitionEvent.objects.create(
-            face=face, department_id=department_id, outcome=RecognitionEvent.Outcome.SEARCHED,
-            result_count=len(matches), actor=actor,
+            face=face,
+            department_id=department_id,
+            outcome=RecognitionEvent.Outcome.SEARCHED,
+            result_count=len(matches),
+            actor=actor,
         )
     return stored
 
@@ -233,7 +252,8 @@ def department_backfill(department_id: int, change_id: int | None = None) -> int
     done = 0
     image_ids = (
         Face.objects.filter(Q(image__department_id=department_id), embedding__isnull=True)
-        .values_list("image_id", flat=True).distinct()
+        .values_list("image_id", flat=True)
+        .distinct()
     )
     for image in Image.objects.filter(pk__in=list(image_ids), status=Image.Status.DONE).select_related("department"):
         if not policy.recognition_allowed(department_id):

@@ -2,6 +2,7 @@
 
 People decide (DESIGN.md rule 6): a suggestion becomes an identification only here.
 """
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -22,8 +23,11 @@ def _locked_face(face: Face) -> Face:
 
 
 def _face_state(face: Face) -> dict:
-    return {"officer_id": face.officer_id, "is_civilian": face.is_civilian,
-            "use_for_recognition": face.use_for_recognition}
+    return {
+        "officer_id": face.officer_id,
+        "is_civilian": face.is_civilian,
+        "use_for_recognition": face.use_for_recognition,
+    }
 
 
 def _actor(actor):
@@ -32,7 +36,12 @@ def _actor(actor):
 
 @transaction.atomic
 def face_identify(
-    face: Face, *, officer: Officer | None, actor, civilian: bool = False, use_for_recognition: bool = True,
+    face: Face,
+    *,
+    officer: Officer | None,
+    actor,
+    civilian: bool = False,
+    use_for_recognition: bool = True,
     suggestion: MatchSuggestion | None = None,
 ) -> Face:
     """Record who a face is: an officer, a civilian (stays blurred), or unknown again.
@@ -78,8 +87,15 @@ def face_identify(
     else:
         kind = Decision.Kind.CIVILIAN if civilian else Decision.Kind.IDENTIFY
     Decision.objects.create(
-        actor=_actor(actor), kind=kind, department_id=face.image.department_id, image_id=face.image_id,
-        face=face, officer=officer, suggestion=suggestion, before=before, after=_face_state(face),
+        actor=_actor(actor),
+        kind=kind,
+        department_id=face.image.department_id,
+        image_id=face.image_id,
+        face=face,
+        officer=officer,
+        suggestion=suggestion,
+        before=before,
+        after=_face_state(face),
     )
     transaction.on_commit(lambda: rendition_invalidate(face.image_id))  # un/blur it in the public photo
     return face
@@ -91,7 +107,10 @@ def suggestion_confirm(suggestion: MatchSuggestion, *, actor, use_for_recognitio
     if suggestion.status != MatchSuggestion.Status.PENDING:
         raise ReviewError(f"This suggestion is already {suggestion.status}.")
     return face_identify(
-        suggestion.face, officer=suggestion.officer, actor=actor, use_for_recognition=use_for_recognition,
+        suggestion.face,
+        officer=suggestion.officer,
+        actor=actor,
+        use_for_recognition=use_for_recognition,
         suggestion=suggestion,
     )
 
@@ -108,9 +127,15 @@ def suggestion_reject(suggestion: MatchSuggestion, *, actor) -> MatchSuggestion:
     suggestion.save(update_fields=["status", "decided_by", "decided_at"])
     face = suggestion.face
     Decision.objects.create(
-        actor=_actor(actor), kind=Decision.Kind.REJECT, department_id=face.image.department_id,
-        image_id=face.image_id, face=face, officer_id=suggestion.officer_id, suggestion=suggestion,
-        before={"status": MatchSuggestion.Status.PENDING}, after={"status": MatchSuggestion.Status.REJECTED},
+        actor=_actor(actor),
+        kind=Decision.Kind.REJECT,
+        department_id=face.image.department_id,
+        image_id=face.image_id,
+        face=face,
+        officer_id=suggestion.officer_id,
+        suggestion=suggestion,
+        before={"status": MatchSuggestion.Status.PENDING},
+        after={"status": MatchSuggestion.Status.REJECTED},
     )
     return suggestion
 
@@ -123,7 +148,11 @@ def image_sort(image: Image, *, contains_officers: bool, actor) -> Image:
     image.contains_officers = contains_officers
     image.save(update_fields=["contains_officers"])
     Decision.objects.create(
-        actor=_actor(actor), kind=Decision.Kind.SORT, department_id=image.department_id, image=image,
-        before=before, after={"contains_officers": contains_officers},
+        actor=_actor(actor),
+        kind=Decision.Kind.SORT,
+        department_id=image.department_id,
+        image=image,
+        before=before,
+        after={"contains_officers": contains_officers},
     )
     return image

@@ -1,11 +1,12 @@
 """Uploads and boxes drawn by people: validate, store, create rows, queue the work."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
 import math
 import os
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -37,7 +38,9 @@ class UploadResult:
 def clean_filename(name: str) -> str:
     # Only the base name, printable, bounded: it is shown back to people, never used as a path.
     base = os.path.basename((name or "").replace("\\", "/"))
-    base = "".join(ch for ch in base if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    base = "".join(
+        ch for ch in base if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    )
     return base[:200]
 
 
@@ -136,7 +139,12 @@ def face_box_create(*, image: Image, x, y, w, h, created_by=None) -> Face:
     bx, by, bw, bh = validate_box(image, x, y, w, h)
     with transaction.atomic():
         face = Face.objects.create(
-            image=image, x=bx, y=by, w=bw, h=bh, source=Face.Source.USER,
+            image=image,
+            x=bx,
+            y=by,
+            w=bw,
+            h=bh,
+            source=Face.Source.USER,
             created_by=created_by if getattr(created_by, "is_authenticated", False) else None,
         )
         transaction.on_commit(lambda: queue_face(face.pk))

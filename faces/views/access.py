@@ -4,6 +4,7 @@ Anonymous uploaders own the boxes they drew through their session (a list of fac
 so they can fix their own boxes and nobody else's; logged-in people own theirs by
 `created_by`; volunteers may remove any box drawn by a person.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,9 +1,10 @@
 """The box editor's endpoints: draw, move and delete face boxes, and officers' face crops."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.contrib import messages
 from django.views.decorators.http import require_GET, require_POST
 
 from faces.forms import BoxForm
@@ -77,8 +78,9 @@ def face_update(request: HttpRequest, face_id: int) -> HttpResponse:
     except InvalidBox as exc:
         return _reply(request, face.image_id, status=400, message=str(exc))
     rendition_invalidate(face.image_id)
-    return _reply(request, face.image_id, status=200, message="Box moved. It is being processed again.",
-                  face_id=face.pk)
+    return _reply(
+        request, face.image_id, status=200, message="Box moved. It is being processed again.", face_id=face.pk
+    )
 
 
 @require_POST

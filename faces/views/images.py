@@ -1,4 +1,5 @@
 """The photo page, its live status, the public rendition and the volunteers' original."""
+
 from __future__ import annotations
 
 import logging
@@ -26,11 +27,15 @@ def _image(image_id: int) -> Image:
 def image_detail(request: HttpRequest, image_id: int) -> HttpResponse:
     image = _image(image_id)
     data = image_page_data(image, editable_face_ids=editable_face_ids(request, image))
-    return render(request, "faces/image_detail.html", {
-        "image": image,
-        "data": data,
-        "can_see_original": is_volunteer(request.user),
-    })
+    return render(
+        request,
+        "faces/image_detail.html",
+        {
+            "image": image,
+            "data": data,
+            "can_see_original": is_volunteer(request.user),
+        },
+    )
 
 
 @require_GET

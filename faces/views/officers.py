@@ -1,4 +1,5 @@
 """Officer profiles and the "find an officer" search across departments."""
+
 from __future__ import annotations
 
 from django.core.paginator import Paginator
@@ -18,11 +19,15 @@ PAGE_SIZE = 24
 def officer_detail(request: HttpRequest, officer_id: int) -> HttpResponse:
     officer = get_object_or_404(Officer.objects.select_related("department"), pk=officer_id)
     attach_officer_photos([officer])
-    return render(request, "faces/officer_detail.html", {
-        "officer": officer,
-        "faces": officer_public_faces(officer)[:60],
-        "images": officer_public_images(officer)[:60],
-    })
+    return render(
+        request,
+        "faces/officer_detail.html",
+        {
+            "officer": officer,
+            "faces": officer_public_faces(officer)[:60],
+            "images": officer_public_images(officer)[:60],
+        },
+    )
 
 
 @require_GET
@@ -34,9 +39,13 @@ def officer_search(request: HttpRequest) -> HttpResponse:
         officers = officers_filtered(department=form.cleaned_data.get("department"), **form.filters())
         page = Paginator(officers, PAGE_SIZE).get_page(request.GET.get("page"))
         attach_officer_photos(page)
-    return render(request, "faces/officer_search.html", {
-        "form": form,
-        "searched": searched,
-        "page": page,
-        "ranks": department_ranks(),
-    })
+    return render(
+        request,
+        "faces/officer_search.html",
+        {
+            "form": form,
+            "searched": searched,
+            "page": page,
+            "ranks": department_ranks(),
+        },
+    )

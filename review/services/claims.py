@@ -7,6 +7,7 @@ A claim is a row in review.Claim, unique per item. Taking the next item:
    snapshot cannot take an item someone else holds (it gets IntegrityError, tries the next).
 Claims expire (REVIEW_CLAIM_SECONDS), so an abandoned tab does not hide an item for long.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -65,8 +66,9 @@ def claim_next(*, user, department, kind: str) -> int | None:
     queue = queue_for(kind, department)
     department_id = getattr(department, "pk", department)
     held = list(
-        Claim.objects.filter(user=user, kind=kind, department_id=department_id, expires_at__gt=now)
-        .values_list("item_id", flat=True)
+        Claim.objects.filter(user=user, kind=kind, department_id=department_id, expires_at__gt=now).values_list(
+            "item_id", flat=True
+        )
     )
     still_open = queue.filter(pk__in=held).values_list("pk", flat=True).first() if held else None
     if still_open is not None and _take(user=user, kind=kind, department_id=department_id, item_id=still_open, now=now):
@@ -77,9 +79,12 @@ def claim_next(*, user, department, kind: str) -> int | None:
     for _ in range(CLAIM_ATTEMPTS):
         # One row at a time: locking a whole batch would hide all of it from a concurrent claimer.
         item_id = (
-            queue.exclude(pk__in=busy).exclude(pk__in=skipped).exclude(pk__in=passed_over)
+            queue.exclude(pk__in=busy)
+            .exclude(pk__in=skipped)
+            .exclude(pk__in=passed_over)
             .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", flat=True).first()
+            .values_list("pk", flat=True)
+            .first()
         )
         if item_id is None:
             break
@@ -98,7 +103,9 @@ def claim_hold(*, user, kind: str, item_id: int, department_id: int) -> bool:
 
 def claim_holder(*, kind: str, item_id: int):
     """The user actively holding an item, or None."""
-    claim = Claim.objects.filter(kind=kind, item_id=item_id, expires_at__gt=timezone.now()).select_related("user").first()
+    claim = (
+        Claim.objects.filter(kind=kind, item_id=item_id, expires_at__gt=timezone.now()).select_related("user").first()
+    )
     return claim.user if claim else None
 
 

@@ -1,4 +1,5 @@
 """Gallery curation: which of an officer's faces feed recognition, and which one is featured."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -9,7 +10,7 @@ from faces.models import Decision, Face
 from faces.services.uploads import queue_face
 from review.services.errors import ReviewError
 
-NOT_ALLOWED = ("Facial recognition is not allowed for this department, so its faces cannot feed the gallery.")
+NOT_ALLOWED = "Facial recognition is not allowed for this department, so its faces cannot feed the gallery."
 
 
 @transaction.atomic
@@ -32,9 +33,14 @@ def face_set_gallery_use(face: Face, *, use: bool, actor) -> Face:
     face.use_for_recognition = use
     face.save(update_fields=["use_for_recognition"])
     Decision.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None, kind=Decision.Kind.CURATE,
-        department_id=face.officer.department_id, image_id=face.image_id, face=face, officer_id=face.officer_id,
-        before=before, after={"use_for_recognition": use},
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=Decision.Kind.CURATE,
+        department_id=face.officer.department_id,
+        image_id=face.image_id,
+        face=face,
+        officer_id=face.officer_id,
+        before=before,
+        after={"use_for_recognition": use},
     )
     if use and face.embedding is None:
         # The worker embeds it behind the same gate; the face then joins the gallery.
@@ -58,8 +64,13 @@ def officer_set_featured_face(officer: Officer, face: Face | None, *, actor) -> 
     officer.featured_face_id = new_id
     officer.save(update_fields=["featured_face", "updated_at"])
     Decision.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None, kind=Decision.Kind.CURATE,
-        department_id=officer.department_id, image_id=face.image_id if face else None, face=face, officer=officer,
-        before=before, after={"featured_face_id": new_id},
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=Decision.Kind.CURATE,
+        department_id=officer.department_id,
+        image_id=face.image_id if face else None,
+        face=face,
+        officer=officer,
+        before=before,
+        after={"featured_face_id": new_id},
     )
     return officer

@@ -1,6 +1,7 @@
 """Decisions taken on the dashboard. The faces services apply them and record the
 Decision rows; this layer adds the queue bookkeeping (claims, skips) and the gate
 check on suggestions shown to people."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -23,8 +24,14 @@ def _ensure_not_held_by_other(*, user, kind: str, item_id: int) -> None:
 
 def _record_skip(*, user, kind: str, department_id: int, image_id: int, face_id: int | None = None) -> None:
     skip_remember(user=user, kind=kind, item_id=face_id if kind == QueueKind.IDENTIFY else image_id)
-    Decision.objects.create(actor=user, kind=Decision.Kind.SKIP, department_id=department_id, image_id=image_id,
-                            face_id=face_id, after={"queue": kind})
+    Decision.objects.create(
+        actor=user,
+        kind=Decision.Kind.SKIP,
+        department_id=department_id,
+        image_id=image_id,
+        face_id=face_id,
+        after={"queue": kind},
+    )
 
 
 @transaction.atomic
@@ -55,7 +62,12 @@ def _visible_suggestion(face: Face, suggestion_id) -> MatchSuggestion:
 
 @transaction.atomic
 def face_decide(
-    face: Face, *, action: str, actor, suggestion_id: int | None = None, officer: Officer | None = None,
+    face: Face,
+    *,
+    action: str,
+    actor,
+    suggestion_id: int | None = None,
+    officer: Officer | None = None,
     use_for_recognition: bool = True,
 ) -> Face:
     """Apply one decision about a face: confirm / reject a suggestion, identify, civilian, skip.
@@ -82,8 +94,13 @@ def face_decide(
     elif action == "civilian":
         face = face_review.face_identify(face, officer=None, civilian=True, actor=actor, use_for_recognition=False)
     elif action == "skip":
-        _record_skip(user=actor, kind=QueueKind.IDENTIFY, department_id=face.image.department_id,
-                     image_id=face.image_id, face_id=face.pk)
+        _record_skip(
+            user=actor,
+            kind=QueueKind.IDENTIFY,
+            department_id=face.image.department_id,
+            image_id=face.image_id,
+            face_id=face.pk,
+        )
         return face
     else:
         raise ReviewError("Unknown action.")

@@ -4,6 +4,7 @@ The state is restored through the same services that applied it (so the gate and
 suggestion bookkeeping stay in one place); the Decision row those services write is
 recorded as the UNDO decision, pointing at the decision it undoes.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
@@ -44,7 +45,10 @@ def _undo_identity(decision: Decision, actor) -> None:
         if officer is None:
             raise ReviewError("The officer this face was identified as before no longer exists.")
     face = face_review.face_identify(
-        decision.face, officer=officer, civilian=bool(before.get("is_civilian")), actor=actor,
+        decision.face,
+        officer=officer,
+        civilian=bool(before.get("is_civilian")),
+        actor=actor,
         use_for_recognition=bool(before.get("use_for_recognition")),
     )
     if decision.kind == Kind.CONFIRM and decision.suggestion_id and face.officer_id is None and not face.is_civilian:
@@ -70,9 +74,15 @@ def _undo_reject(decision: Decision, actor) -> None:
         raise ReviewError("The face has been identified since; undo that decision first.")
     _reopen_suggestion(suggestion.pk, face)
     Decision.objects.create(
-        actor=actor, kind=Kind.UNDO, department_id=decision.department_id, image_id=decision.image_id,
-        face_id=decision.face_id, officer_id=decision.officer_id, suggestion_id=suggestion.pk,
-        before={"status": MatchSuggestion.Status.REJECTED}, after={"status": "reopened", "undoes": decision.pk},
+        actor=actor,
+        kind=Kind.UNDO,
+        department_id=decision.department_id,
+        image_id=decision.image_id,
+        face_id=decision.face_id,
+        officer_id=decision.officer_id,
+        suggestion_id=suggestion.pk,
+        before={"status": MatchSuggestion.Status.REJECTED},
+        after={"status": "reopened", "undoes": decision.pk},
     )
 
 
@@ -93,8 +103,14 @@ def _undo_curate(decision: Decision, actor) -> None:
         raise ReviewError("This curation cannot be undone.")
 
 
-HANDLERS = {Kind.SORT: _undo_sort, Kind.IDENTIFY: _undo_identity, Kind.CIVILIAN: _undo_identity,
-            Kind.CONFIRM: _undo_identity, Kind.REJECT: _undo_reject, Kind.CURATE: _undo_curate}
+HANDLERS = {
+    Kind.SORT: _undo_sort,
+    Kind.IDENTIFY: _undo_identity,
+    Kind.CIVILIAN: _undo_identity,
+    Kind.CONFIRM: _undo_identity,
+    Kind.REJECT: _undo_reject,
+    Kind.CURATE: _undo_curate,
+}
 
 
 @transaction.atomic
@@ -120,15 +136,24 @@ def decision_undo(decision: Decision, *, actor) -> Decision:
         raise ReviewError("A newer decision about the same item stands; undo that one first.")
     mark = Decision.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     handler(decision, actor)
-    written = list(Decision.objects.filter(pk__gt=mark, actor=actor, department_id=decision.department_id).order_by("pk"))
+    written = list(
+        Decision.objects.filter(pk__gt=mark, actor=actor, department_id=decision.department_id).order_by("pk")
+    )
     for row in written:
         row.kind = Kind.UNDO
         row.after = {**row.after, "undoes": decision.pk}
         row.save(update_fields=["kind", "after"])
     if not written:  # nothing needed changing (state already as before): still leave a trace
-        written.append(Decision.objects.create(
-            actor=actor, kind=Kind.UNDO, department_id=decision.department_id, image_id=decision.image_id,
-            face_id=decision.face_id, officer_id=decision.officer_id, after={"undoes": decision.pk},
-        ))
+        written.append(
+            Decision.objects.create(
+                actor=actor,
+                kind=Kind.UNDO,
+                department_id=decision.department_id,
+                image_id=decision.image_id,
+                face_id=decision.face_id,
+                officer_id=decision.officer_id,
+                after={"undoes": decision.pk},
+            )
+        )
     Decision.objects.filter(pk=decision.pk).update(undone_by=actor, undone_at=timezone.now())
     return written[-1]

@@ -1,4 +1,5 @@
 """Who may open which review page: anonymous and disabled people log in, others get 403."""
+
 from __future__ import annotations
 
 from functools import wraps

@@ -12,12 +12,16 @@ from review.views.access import volunteer_required
 @require_GET
 @volunteer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "review/dashboard.html", {
-        "departments": selectors.department_queues(),
-        "progress": selectors.my_progress(request.user),
-        "is_administrator": roles.is_administrator(request.user),
-        "coordinator_department_id": roles.coordinator_department_id(request.user),
-    })
+    return render(
+        request,
+        "review/dashboard.html",
+        {
+            "departments": selectors.department_queues(),
+            "progress": selectors.my_progress(request.user),
+            "is_administrator": roles.is_administrator(request.user),
+            "coordinator_department_id": roles.coordinator_department_id(request.user),
+        },
+    )
 
 
 @require_GET

@@ -1,4 +1,5 @@
 """The record of decisions, and undo — for coordinators (their department) and administrators."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -22,11 +23,21 @@ def decision_list(request: HttpRequest) -> HttpResponse:
         department_id = roles.coordinator_department_id(request.user)
         if department_id is None:
             return forbidden(request, "The decision record is for coordinators and administrators.")
-    return render(request, "review/decisions.html", {
-        "decisions": selectors.decision_history(department_id=department_id),
-        "undoable": {Decision.Kind.SORT, Decision.Kind.IDENTIFY, Decision.Kind.CIVILIAN, Decision.Kind.CONFIRM,
-                     Decision.Kind.REJECT, Decision.Kind.CURATE},
-    })
+    return render(
+        request,
+        "review/decisions.html",
+        {
+            "decisions": selectors.decision_history(department_id=department_id),
+            "undoable": {
+                Decision.Kind.SORT,
+                Decision.Kind.IDENTIFY,
+                Decision.Kind.CIVILIAN,
+                Decision.Kind.CONFIRM,
+                Decision.Kind.REJECT,
+                Decision.Kind.CURATE,
+            },
+        },
+    )
 
 
 @require_POST

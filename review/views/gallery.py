@@ -1,4 +1,5 @@
 """Gallery curation: an officer's faces, which feed recognition, which one is featured."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -44,9 +45,14 @@ def _update(request: HttpRequest, officer: Officer) -> HttpResponse:
 
 def _render(request: HttpRequest, officer: Officer, *, errors=(), status: int = 200) -> HttpResponse:
     officer.refresh_from_db(fields=["featured_face"])
-    return render(request, "review/gallery.html", {
-        "officer": officer,
-        "faces": selectors.gallery_faces(officer),
-        "recognition_allowed": policy.recognition_allowed(officer.department),
-        "errors": errors,
-    }, status=status)
+    return render(
+        request,
+        "review/gallery.html",
+        {
+            "officer": officer,
+            "faces": selectors.gallery_faces(officer),
+            "recognition_allowed": policy.recognition_allowed(officer.department),
+            "errors": errors,
+        },
+        status=status,
+    )

@@ -1,4 +1,5 @@
 """Identify: faces waiting for an identity, with suggestions only where recognition is allowed."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -32,7 +33,9 @@ def identify_face(request: HttpRequest, pk: int) -> HttpResponse:
     if face.officer_id is not None or face.is_civilian:
         messages.info(request, "That face was identified already.")
         return redirect("review_identify_next", slug=department.slug)
-    if not services.claim_hold(user=request.user, kind=QueueKind.IDENTIFY, item_id=face.pk, department_id=department.pk):
+    if not services.claim_hold(
+        user=request.user, kind=QueueKind.IDENTIFY, item_id=face.pk, department_id=department.pk
+    ):
         messages.info(request, "Another volunteer is identifying that face; here is the next one.")
         return redirect("review_identify_next", slug=department.slug)
     return render_identify(request, face)
@@ -50,8 +53,14 @@ def _decide(request: HttpRequest, face: Face) -> HttpResponse:
         if officer is None:
             return render_identify(request, face, errors=["Choose an officer of this department."], status=400)
     try:
-        services.face_decide(face, action=data["action"], actor=request.user, suggestion_id=data.get("suggestion"),
-                             officer=officer, use_for_recognition=data["use_for_recognition"])
+        services.face_decide(
+            face,
+            action=data["action"],
+            actor=request.user,
+            suggestion_id=data.get("suggestion"),
+            officer=officer,
+            use_for_recognition=data["use_for_recognition"],
+        )
     except services.ReviewError as exc:
         messages.error(request, str(exc))
         if data["action"] == "reject":
@@ -92,20 +101,26 @@ def render_identify(request: HttpRequest, face: Face, *, errors=(), new_officer_
     search = OfficerSearchForm(request.GET or None)
     results = selectors.officer_search(department, search.cleaned_data["q"]) if search.is_valid() else []
     can_add = roles.can_edit_officers(request.user, department)
-    return render(request, "review/identify.html", {
-        "face": face,
-        "image": face.image,
-        "department": department,
-        "faces": list(face.image.faces.all()),
-        "recognition_allowed": policy.recognition_allowed(department),
-        "suggestions": [
-            {"suggestion": s, "confidence": confidence_label(s.distance)} for s in selectors.visible_suggestions(face)
-        ],
-        "search_form": search,
-        "results": results,
-        "searched": search.is_valid() and bool(search.cleaned_data["q"]),
-        "use_default": selectors.default_gallery_use(face),
-        "can_add_officer": can_add,
-        "new_officer_form": new_officer_form or (NewOfficerForm() if can_add else None),
-        "errors": errors,
-    }, status=status)
+    return render(
+        request,
+        "review/identify.html",
+        {
+            "face": face,
+            "image": face.image,
+            "department": department,
+            "faces": list(face.image.faces.all()),
+            "recognition_allowed": policy.recognition_allowed(department),
+            "suggestions": [
+                {"suggestion": s, "confidence": confidence_label(s.distance)}
+                for s in selectors.visible_suggestions(face)
+            ],
+            "search_form": search,
+            "results": results,
+            "searched": search.is_valid() and bool(search.cleaned_data["q"]),
+            "use_default": selectors.default_gallery_use(face),
+            "can_add_officer": can_add,
+            "new_officer_form": new_officer_form or (NewOfficerForm() if can_add else None),
+            "errors": errors,
+        },
+        status=status,
+    )

@@ -4,6 +4,7 @@ Switching goes through departments.policy.department_set_recognition only, in tw
 the first shows what will happen (purge counts, or the backfill), the second does it.
 Coordinators see their own department read-only.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -29,12 +30,16 @@ def jurisdiction_list(request: HttpRequest) -> HttpResponse:
         if department_id is None:
             return forbidden(request, "The jurisdiction page is for administrators and area coordinators.")
         department_ids = [department_id]
-    return render(request, "review/jurisdictions.html", {
-        "rows": selectors.jurisdiction_overview(department_ids),
-        "rules": JurisdictionRule.objects.order_by("state"),
-        "audit": selectors.recognition_audit(department_ids),
-        "can_change": roles.can_change_recognition(request.user),
-    })
+    return render(
+        request,
+        "review/jurisdictions.html",
+        {
+            "rows": selectors.jurisdiction_overview(department_ids),
+            "rules": JurisdictionRule.objects.order_by("state"),
+            "audit": selectors.recognition_audit(department_ids),
+            "can_change": roles.can_change_recognition(request.user),
+        },
+    )
 
 
 @require_POST
@@ -61,17 +66,25 @@ def jurisdiction_switch(request: HttpRequest, slug: str) -> HttpResponse:
     if allowed:
         messages.success(request, f"Facial recognition is on for {department.name}. The backfill has been queued.")
     else:
-        messages.success(request, f"Facial recognition is off for {department.name}: {result.purged_embeddings} "
-                                  f"embeddings deleted, {result.withdrawn_suggestions} suggestions withdrawn.")
+        messages.success(
+            request,
+            f"Facial recognition is off for {department.name}: {result.purged_embeddings} "
+            f"embeddings deleted, {result.withdrawn_suggestions} suggestions withdrawn.",
+        )
     return redirect("review_jurisdictions")
 
 
 def _confirm_page(request, department, form, *, preview, status: int = 200) -> HttpResponse:
     allowed = form.cleaned_data.get("allowed") if form.is_bound and hasattr(form, "cleaned_data") else None
-    return render(request, "review/jurisdiction_switch.html", {
-        "department": department,
-        "form": form,
-        "allowed": allowed,
-        "preview": preview,
-        "currently_allowed": policy.recognition_allowed(department),
-    }, status=status)
+    return render(
+        request,
+        "review/jurisdiction_switch.html",
+        {
+            "department": department,
+            "form": form,
+            "allowed": allowed,
+            "preview": preview,
+            "currently_allowed": policy.recognition_allowed(department),
+        },
+        status=status,
+    )

@@ -1,4 +1,5 @@
 """The private photos volunteers review: originals (metadata already stripped) and face crops."""
+
 from __future__ import annotations
 
 import io
@@ -40,8 +41,12 @@ def face_crop(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         with face.image.file.open("rb") as handle, PILImage.open(handle) as im:
             margin_x, margin_y = face.w // 4, face.h // 4
-            box = (max(face.x - margin_x, 0), max(face.y - margin_y, 0),
-                   min(face.x + face.w + margin_x, im.width), min(face.y + face.h + margin_y, im.height))
+            box = (
+                max(face.x - margin_x, 0),
+                max(face.y - margin_y, 0),
+                min(face.x + face.w + margin_x, im.width),
+                min(face.y + face.h + margin_y, im.height),
+            )
             crop = im.convert("RGB").crop(box)
     except (FileNotFoundError, OSError):
         return HttpResponseNotFound("The photo file is missing.")

@@ -1,4 +1,5 @@
 """The next item of a department's queue, claimed for this volunteer."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse

@@ -1,4 +1,5 @@
 """Sort: "Are there police officers in this photo?" — yes / no / skip (keys y / n / s)."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -39,13 +40,18 @@ def sort_image(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _render(request: HttpRequest, image: Image, status: int = 200) -> HttpResponse:
     labels = image.labels or {}
-    return render(request, "review/sort.html", {
-        "image": image,
-        "department": image.department,
-        "faces": list(image.faces.all()),
-        "hints": {
-            "people_count": labels.get("people_count"),
-            "face_count": labels.get("face_count"),
-            "likely_officers": labels.get("likely_officers"),
+    return render(
+        request,
+        "review/sort.html",
+        {
+            "image": image,
+            "department": image.department,
+            "faces": list(image.faces.all()),
+            "hints": {
+                "people_count": labels.get("people_count"),
+                "face_count": labels.get("face_count"),
+                "likely_officers": labels.get("likely_officers"),
+            },
         },
-    }, status=status)
+        status=status,
+    )

@@ -10,7 +10,6 @@ def _fast_password_hashing(settings):
 def _fresh_axes(db):
     """Lockouts and rate limits are remembered; start each test with none."""
     from axes.models import AccessAttempt, AccessFailureLog
-
     from django.core.cache import cache
 
     AccessAttempt.objects.all().delete()

@@ -1,4 +1,5 @@
 """Administrators disable, re-enable and approve people from the admin."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
@@ -13,8 +14,9 @@ User = get_user_model()
 def _act(admin_user, action: str, users):
     client = Client()
     client.force_login(admin_user)
-    return client.post(reverse("admin:auth_user_changelist"),
-                       {"action": action, "_selected_action": [u.pk for u in users]})
+    return client.post(
+        reverse("admin:auth_user_changelist"), {"action": action, "_selected_action": [u.pk for u in users]}
+    )
 
 
 def test_disabling_logs_the_person_out_of_the_dashboard_and_enabling_brings_them_back(admin_user, users):
@@ -37,7 +39,8 @@ def test_an_administrator_cannot_disable_themselves(admin_user, users):
 
 def test_only_staff_reach_the_actions(users):
     client = client_for(users["admin"])  # a reviewing administrator, not Django staff
-    response = client.post(reverse("admin:auth_user_changelist"),
-                           {"action": "disable_users", "_selected_action": [users["volunteer"].pk]})
+    response = client.post(
+        reverse("admin:auth_user_changelist"), {"action": "disable_users", "_selected_action": [users["volunteer"].pk]}
+    )
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert User.objects.get(pk=users["volunteer"].pk).is_active

@@ -1,13 +1,14 @@
 """Accounts through django-allauth: sign up, confirm the email, approval, login protection."""
+
 from __future__ import annotations
 
 import re
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-import pytest
 
 from accounts import roles
 from accounts.models import Profile, Role
@@ -17,9 +18,15 @@ PASSWORD = "a-Long-unusual-pass-19"
 
 
 def _sign_up(client: Client, username: str = "newvolunteer"):
-    return client.post(reverse("account_signup"), {
-        "email": f"{username}@example.org", "username": username, "password1": PASSWORD, "password2": PASSWORD,
-    })
+    return client.post(
+        reverse("account_signup"),
+        {
+            "email": f"{username}@example.org",
+            "username": username,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
 
 
 def _confirm_email(client: Client) -> None:
@@ -66,8 +73,9 @@ def test_with_approval_required_a_new_volunteer_waits_for_an_administrator(setti
 
     admin = Client()
     admin.force_login(admin_user)
-    admin.post(reverse("admin:accounts_profile_changelist"),
-               {"action": "approve", "_selected_action": [user.profile.pk]})
+    admin.post(
+        reverse("admin:accounts_profile_changelist"), {"action": "approve", "_selected_action": [user.profile.pk]}
+    )
     assert Profile.objects.get(user=user).approved
     assert client.get(reverse("review_dashboard")).status_code == 200
 

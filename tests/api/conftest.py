@@ -1,9 +1,10 @@
 """API fixtures: token clients for every role, a photo with a face and a pending suggestion."""
+
 from __future__ import annotations
 
+import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 

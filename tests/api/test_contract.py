@@ -5,15 +5,17 @@ sends them through the WSGI app, as anonymous and as an administrator with a tok
 only check is that nothing answers 5xx. Path ids are steered onto real rows so the
 generated bodies reach the services, not just the 404 branch.
 """
+
 from __future__ import annotations
 
 import os
 
-from django.core.management import call_command
-from hypothesis import HealthCheck, settings as hypothesis_settings
 import pytest
-from rest_framework.authtoken.models import Token
 import schemathesis
+from django.core.management import call_command
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 from faces.models import MatchSuggestion
@@ -25,9 +27,19 @@ SCHEMA_URL = "/api/v1/schema/"
 def test_the_schema_validates_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     text = (tmp_path / "schema.yaml").read_text()
-    for path in ["auth/token/", "departments/{id}/recognition/", "officers/", "images/", "images/{id}/faces/",
-                 "images/{id}/sort/", "faces/{id}/identify/", "faces/{id}/embedding/", "suggestions/{id}/confirm/",
-                 "suggestions/{id}/reject/", "gallery/"]:
+    for path in [
+        "auth/token/",
+        "departments/{id}/recognition/",
+        "officers/",
+        "images/",
+        "images/{id}/faces/",
+        "images/{id}/sort/",
+        "faces/{id}/identify/",
+        "faces/{id}/embedding/",
+        "suggestions/{id}/confirm/",
+        "suggestions/{id}/reject/",
+        "gallery/",
+    ]:
         assert f"/api/v1/{path}:" in text, path
 
 
@@ -80,8 +92,13 @@ def _steer_ids(case) -> None:
     raw = case.path_parameters["id"]
     if not isinstance(raw, int) or raw % 4 == 3:
         return
-    model = {"departments": Department, "officers": Officer, "images": Image, "faces": Face,
-             "suggestions": MatchSuggestion}[case.path.split("/")[3]]
+    model = {
+        "departments": Department,
+        "officers": Officer,
+        "images": Image,
+        "faces": Face,
+        "suggestions": MatchSuggestion,
+    }[case.path.split("/")[3]]
     ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
     if ids:
         case.path_parameters["id"] = ids[raw % len(ids)]
@@ -89,7 +106,8 @@ def _steer_ids(case) -> None:
 
 SETTINGS = hypothesis_settings(
     # Bounded so the suite stays quick; raise API_FUZZ_EXAMPLES for a longer hunt.
-    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "12")), deadline=None,
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "12")),
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 

@@ -1,4 +1,5 @@
 """Departments through the API: lists, filters and the recognition switch."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,9 @@ from faces.models import Face, MatchSuggestion
 from tests.api.conftest import API, VECTOR, error_body_ok, make_face, make_image, token_client
 
 
-def test_the_list_is_paginated_and_shows_each_departments_recognition_now(clients, allowed_department,
-                                                                          disallowed_department, illinois_department):
+def test_the_list_is_paginated_and_shows_each_departments_recognition_now(
+    clients, allowed_department, disallowed_department, illinois_department
+):
     body = clients["anonymous"].get(f"{API}departments/").json()
     assert set(body) == {"count", "next", "previous", "results"}
     rows = {row["slug"]: row for row in body["results"]}
@@ -40,8 +42,11 @@ def test_an_administrator_turns_recognition_off_and_gets_the_purge_counts(client
     face = make_face(image)
     Face.objects.filter(pk=face.pk).update(embedding=VECTOR)
     MatchSuggestion.objects.create(face=face, officer=officer, distance=0.3, rank=1)
-    response = clients["admin"].post(f"{API}departments/{allowed_department.pk}/recognition/",
-                                     {"allowed": False, "reason": "Council vote 12-0"}, format="json")
+    response = clients["admin"].post(
+        f"{API}departments/{allowed_department.pk}/recognition/",
+        {"allowed": False, "reason": "Council vote 12-0"},
+        format="json",
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["facial_recognition_allowed"] is False and body["department"]["facial_recognition_allowed"] is False
@@ -53,23 +58,31 @@ def test_an_administrator_turns_recognition_off_and_gets_the_purge_counts(client
     assert audit.reason == "Council vote 12-0" and audit.actor.username == "administrator"
 
 
-def test_an_administrator_turns_recognition_on_with_a_reason(clients, disallowed_department, django_capture_on_commit_callbacks):
+def test_an_administrator_turns_recognition_on_with_a_reason(
+    clients, disallowed_department, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = clients["admin"].post(f"{API}departments/{disallowed_department.pk}/recognition/",
-                                         {"allowed": True, "reason": "State law passed"}, format="json")
+        response = clients["admin"].post(
+            f"{API}departments/{disallowed_department.pk}/recognition/",
+            {"allowed": True, "reason": "State law passed"},
+            format="json",
+        )
     assert response.status_code == 200
     assert response.json()["facial_recognition_allowed"] is True
     assert RecognitionChange.objects.get(department=disallowed_department).backfill_done_at is not None
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"allowed": True}, "reason"),
-    ({"allowed": True, "reason": ""}, "reason"),
-    ({"allowed": True, "reason": "   "}, "reason"),
-    ({"reason": "why"}, "allowed"),
-    ({"allowed": "perhaps", "reason": "why"}, "allowed"),
-    ({"allowed": True, "reason": "x" * 2001}, "reason"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"allowed": True}, "reason"),
+        ({"allowed": True, "reason": ""}, "reason"),
+        ({"allowed": True, "reason": "   "}, "reason"),
+        ({"reason": "why"}, "allowed"),
+        ({"allowed": "perhaps", "reason": "why"}, "allowed"),
+        ({"allowed": True, "reason": "x" * 2001}, "reason"),
+    ],
+)
 def test_it_refuses_a_change_without_a_clear_request(clients, disallowed_department, body, field):
     response = clients["admin"].post(f"{API}departments/{disallowed_department.pk}/recognition/", body, format="json")
     assert response.status_code == 400 and error_body_ok(response)
@@ -78,8 +91,9 @@ def test_it_refuses_a_change_without_a_clear_request(clients, disallowed_departm
 
 
 def test_it_refuses_to_enable_where_the_state_forbids_it_with_the_laws_reason(clients, illinois_department):
-    response = clients["admin"].post(f"{API}departments/{illinois_department.pk}/recognition/",
-                                     {"allowed": True, "reason": "Please"}, format="json")
+    response = clients["admin"].post(
+        f"{API}departments/{illinois_department.pk}/recognition/", {"allowed": True, "reason": "Please"}, format="json"
+    )
     assert response.status_code == 400 and error_body_ok(response)
     assert "BIPA" in response.json()["detail"] and "IL" in response.json()["detail"]
     assert response.json()["errors"]["allowed"]
@@ -89,8 +103,9 @@ def test_it_refuses_to_enable_where_the_state_forbids_it_with_the_laws_reason(cl
 
 
 def test_it_refuses_malformed_json_with_the_error_body(clients, disallowed_department):
-    response = clients["admin"].post(f"{API}departments/{disallowed_department.pk}/recognition/",
-                                     data="{not json", content_type="application/json")
+    response = clients["admin"].post(
+        f"{API}departments/{disallowed_department.pk}/recognition/", data="{not json", content_type="application/json"
+    )
     assert response.status_code == 400 and error_body_ok(response)
 
 

@@ -1,6 +1,7 @@
 """A whole journey with a real token, the real pipeline and eager tasks:
 upload → poll → identify → a second photo of the same person is suggested that officer.
 """
+
 from __future__ import annotations
 
 from rest_framework.test import APIClient
@@ -10,16 +11,18 @@ from tests.api.conftest import API, upload_file
 
 
 def _token(username: str) -> str:
-    response = APIClient().post(f"{API}auth/token/", {"username": username, "password": "pass-for-tests-1"},
-                                format="json")
+    response = APIClient().post(
+        f"{API}auth/token/", {"username": username, "password": "pass-for-tests-1"}, format="json"
+    )
     assert response.status_code == 200
     return response.json()["token"]
 
 
 def _upload(client, name, department, capture):
     with capture(execute=True):  # the upload queues processing on commit; Celery runs eagerly
-        response = client.post(f"{API}images/", {"file": upload_file(name), "department": department.pk},
-                               format="multipart")
+        response = client.post(
+            f"{API}images/", {"file": upload_file(name), "department": department.pk}, format="multipart"
+        )
     assert response.status_code == 201, response.json()
     return response.json()["id"]
 
@@ -44,8 +47,11 @@ def test_a_second_photo_of_an_identified_officer_gets_that_officer_suggested(
     [face] = first["faces"]
     assert face["embedded"] is True and face["suggestions"] == []  # the gallery was empty
 
-    response = client.post(f"{API}faces/{face['id']}/identify/",
-                           {"officer": officer.pk, "civilian": False, "use_for_recognition": True}, format="json")
+    response = client.post(
+        f"{API}faces/{face['id']}/identify/",
+        {"officer": officer.pk, "civilian": False, "use_for_recognition": True},
+        format="json",
+    )
     assert response.status_code == 200 and response.json()["officer"]["id"] == officer.pk
     assert Face.objects.get(pk=face["id"]).embedding is not None  # it now feeds the gallery
 
@@ -54,8 +60,12 @@ def test_a_second_photo_of_an_identified_officer_gets_that_officer_suggested(
     assert second["status"] == "done", second["error"]
     [probe] = second["faces"]
     top = probe["suggestions"][0]
-    assert top["officer"] == {"id": officer.pk, "name": "Jordan Avery", "badge_number": "1001",
-                              "department": allowed_department.pk}
+    assert top["officer"] == {
+        "id": officer.pk,
+        "name": "Jordan Avery",
+        "badge_number": "1001",
+        "department": allowed_department.pk,
+    }
     assert top["distance"] < 0.6 and top["confidence"].endswith("resemblance")
 
     # The volunteer confirms it; the suggestion becomes an identification.

@@ -6,6 +6,7 @@
   of a department without it;
 - no response but the administrators' gallery ever carries a vector.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -67,9 +68,20 @@ def test_a_vector_for_an_allowed_department_is_stored_and_searched(clients, allo
     assert RecognitionEvent.objects.filter(face=face, outcome=RecognitionEvent.Outcome.SEARCHED).exists()
 
 
-@pytest.mark.parametrize("embedding", [
-    VECTOR[:127], VECTOR + [0.0], [], "abc", None, ["x"] * 128, [1e6] * 128, ["NaN"] * 128, ["Infinity"] * 128,
-])
+@pytest.mark.parametrize(
+    "embedding",
+    [
+        VECTOR[:127],
+        VECTOR + [0.0],
+        [],
+        "abc",
+        None,
+        ["x"] * 128,
+        [1e6] * 128,
+        ["NaN"] * 128,
+        ["Infinity"] * 128,
+    ],
+)
 def test_it_refuses_a_malformed_vector(clients, face, embedding):
     response = clients["admin"].post(f"{API}faces/{face.pk}/embedding/", {"embedding": embedding}, format="json")
     assert response.status_code == 400 and "embedding" in response.json()["errors"]
@@ -93,14 +105,14 @@ def test_the_gallery_lists_only_allowed_departments(clients, two_galleries):
     assert row["officer"] == allowed.officer_id and len(row["embedding"]) == 128
 
 
-def test_the_gallery_lists_nothing_for_a_disallowed_department_asked_by_id(clients, two_galleries,
-                                                                           disallowed_department):
+def test_the_gallery_lists_nothing_for_a_disallowed_department_asked_by_id(
+    clients, two_galleries, disallowed_department
+):
     body = clients["admin"].get(f"{API}gallery/?department={disallowed_department.pk}").json()
     assert body["results"] == [] and body["count"] == 0
 
 
-def test_the_gallery_drops_a_department_when_its_state_forbids_recognition(clients, two_galleries,
-                                                                           allowed_department):
+def test_the_gallery_drops_a_department_when_its_state_forbids_recognition(clients, two_galleries, allowed_department):
     from departments.models import JurisdictionRule
 
     JurisdictionRule.objects.create(state=allowed_department.state, legal_reason="New state law")
@@ -113,10 +125,14 @@ def test_the_gallery_skips_faces_not_meant_for_recognition(clients, allowed_depa
     assert clients["admin"].get(f"{API}gallery/").json()["results"] == []
 
 
-def test_the_gallery_is_empty_right_after_recognition_is_turned_off_through_the_api(clients, two_galleries,
-                                                                                      allowed_department):
-    clients["admin"].post(f"{API}departments/{allowed_department.pk}/recognition/",
-                          {"allowed": False, "reason": "Court order"}, format="json")
+def test_the_gallery_is_empty_right_after_recognition_is_turned_off_through_the_api(
+    clients, two_galleries, allowed_department
+):
+    clients["admin"].post(
+        f"{API}departments/{allowed_department.pk}/recognition/",
+        {"allowed": False, "reason": "Court order"},
+        format="json",
+    )
     assert clients["admin"].get(f"{API}gallery/").json()["results"] == []
 
 
@@ -128,10 +144,8 @@ def test_suggestions_are_hidden_where_recognition_is_not_allowed_now(clients, fa
     assert body["faces"][0]["suggestions"] == []
 
 
-def test_a_suggestion_naming_an_officer_of_a_disallowed_department_is_never_shown(clients, face,
-                                                                                  disallowed_department):
-    stranger = Officer.objects.create(department=disallowed_department, first_name="X", last_name="Y",
-                                      badge_number="9")
+def test_a_suggestion_naming_an_officer_of_a_disallowed_department_is_never_shown(clients, face, disallowed_department):
+    stranger = Officer.objects.create(department=disallowed_department, first_name="X", last_name="Y", badge_number="9")
     MatchSuggestion.objects.create(face=face, officer=stranger, distance=0.2, rank=1)
     body = clients["volunteer"].get(f"{API}images/{face.image_id}/").json()
     assert body["faces"][0]["suggestions"] == []

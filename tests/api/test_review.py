@@ -1,4 +1,5 @@
 """Volunteers' decisions through the API go through faces.services.review (and are recorded)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,9 @@ from tests.api.conftest import API, error_body_ok, make_face
 
 
 def test_a_volunteer_identifies_a_face_as_an_officer(clients, face, officer):
-    response = clients["volunteer"].post(f"{API}faces/{face.pk}/identify/",
-                                         {"officer": officer.pk, "use_for_recognition": True}, format="json")
+    response = clients["volunteer"].post(
+        f"{API}faces/{face.pk}/identify/", {"officer": officer.pk, "use_for_recognition": True}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["officer"]["id"] == officer.pk and response.json()["use_for_recognition"] is True
     face.refresh_from_db()
@@ -19,17 +21,21 @@ def test_a_volunteer_identifies_a_face_as_an_officer(clients, face, officer):
 
 
 def test_a_volunteer_marks_a_civilian(clients, face):
-    response = clients["volunteer"].post(f"{API}faces/{face.pk}/identify/", {"officer": None, "civilian": True},
-                                         format="json")
+    response = clients["volunteer"].post(
+        f"{API}faces/{face.pk}/identify/", {"officer": None, "civilian": True}, format="json"
+    )
     assert response.status_code == 200 and response.json()["civilian"] is True
     assert Decision.objects.get(face=face).kind == Decision.Kind.CIVILIAN
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"officer": 999999}, "officer"),
-    ({"officer": "abc"}, "officer"),
-    ({"officer": 1, "civilian": "sometimes"}, "civilian"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"officer": 999999}, "officer"),
+        ({"officer": "abc"}, "officer"),
+        ({"officer": 1, "civilian": "sometimes"}, "civilian"),
+    ],
+)
 def test_identifying_refuses_bad_input(clients, face, officer, body, field):
     response = clients["volunteer"].post(f"{API}faces/{face.pk}/identify/", body, format="json")
     assert response.status_code == 400 and field in response.json()["errors"]
@@ -46,8 +52,9 @@ def test_the_service_refuses_an_officer_of_another_department(clients, face, oth
 
 
 def test_the_service_refuses_an_officer_who_is_also_a_civilian(clients, face, officer):
-    response = clients["volunteer"].post(f"{API}faces/{face.pk}/identify/",
-                                         {"officer": officer.pk, "civilian": True}, format="json")
+    response = clients["volunteer"].post(
+        f"{API}faces/{face.pk}/identify/", {"officer": officer.pk, "civilian": True}, format="json"
+    )
     assert response.status_code == 400 and error_body_ok(response)
 
 
@@ -62,8 +69,9 @@ def test_confirming_a_suggestion_identifies_the_face(clients, suggestion, face, 
 
 
 def test_confirming_can_keep_the_face_out_of_the_gallery(clients, suggestion, face):
-    clients["volunteer"].post(f"{API}suggestions/{suggestion.pk}/confirm/", {"use_for_recognition": False},
-                              format="json")
+    clients["volunteer"].post(
+        f"{API}suggestions/{suggestion.pk}/confirm/", {"use_for_recognition": False}, format="json"
+    )
     face.refresh_from_db()
     assert face.officer_id is not None and face.use_for_recognition is False
 
@@ -82,8 +90,10 @@ def test_a_settled_suggestion_cannot_be_decided_again(clients, suggestion, actio
     assert not Decision.objects.exists()
 
 
-@pytest.mark.parametrize("path", ["faces/999999/identify/", "suggestions/999999/confirm/",
-                                  "suggestions/999999/reject/", "images/999999/sort/"])
+@pytest.mark.parametrize(
+    "path",
+    ["faces/999999/identify/", "suggestions/999999/confirm/", "suggestions/999999/reject/", "images/999999/sort/"],
+)
 def test_missing_targets_are_404_for_volunteers(clients, db, users, path):
     response = clients["volunteer"].post(API + path, {"contains_officers": True}, format="json")
     assert response.status_code == 404 and error_body_ok(response)
@@ -92,7 +102,10 @@ def test_missing_targets_are_404_for_volunteers(clients, db, users, path):
 def test_identifying_a_face_used_for_recognition_keeps_a_civilian_out_of_the_gallery(clients, image):
     face = make_face(image)
     Face.objects.filter(pk=face.pk).update(embedding=[0.2] * 128)
-    clients["volunteer"].post(f"{API}faces/{face.pk}/identify/",
-                              {"officer": None, "civilian": True, "use_for_recognition": True}, format="json")
+    clients["volunteer"].post(
+        f"{API}faces/{face.pk}/identify/",
+        {"officer": None, "civilian": True, "use_for_recognition": True},
+        format="json",
+    )
     face.refresh_from_db()
     assert face.use_for_recognition is False

@@ -1,8 +1,9 @@
 """Rate limits (429 + Retry-After) and the token endpoint, guarded by django-axes."""
+
 from __future__ import annotations
 
-from axes.models import AccessAttempt
 import pytest
+from axes.models import AccessAttempt
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -18,23 +19,34 @@ def _assert_throttled(response) -> None:
 def test_anonymous_uploads_are_throttled(clients, allowed_department, monkeypatch):
     monkeypatch.setattr(throttles.AnonUploadThrottle, "rate", "2/hour", raising=False)
     names = ["obama_1.jpg", "obama_2.jpg", "biden_1.jpg"]
-    statuses = [clients["anonymous"].post(f"{API}images/", {"file": upload_file(n), "department":
-                                          allowed_department.pk}, format="multipart") for n in names]
+    statuses = [
+        clients["anonymous"].post(
+            f"{API}images/", {"file": upload_file(n), "department": allowed_department.pk}, format="multipart"
+        )
+        for n in names
+    ]
     assert [r.status_code for r in statuses[:2]] == [201, 201]
     _assert_throttled(statuses[2])
     # A signed-in uploader has a separate allowance.
-    signed_in = clients["volunteer"].post(f"{API}images/", {"file": upload_file("biden_2.jpg"),
-                                          "department": allowed_department.pk}, format="multipart")
+    signed_in = clients["volunteer"].post(
+        f"{API}images/", {"file": upload_file("biden_2.jpg"), "department": allowed_department.pk}, format="multipart"
+    )
     assert signed_in.status_code == 201
 
 
 def test_signed_in_uploads_are_throttled_too(clients, allowed_department, monkeypatch):
     monkeypatch.setattr(throttles.UserUploadThrottle, "rate", "1/hour", raising=False)
-    ok = clients["member"].post(f"{API}images/", {"file": upload_file("obama_1.jpg"),
-                                                  "department": allowed_department.pk}, format="multipart")
+    ok = clients["member"].post(
+        f"{API}images/", {"file": upload_file("obama_1.jpg"), "department": allowed_department.pk}, format="multipart"
+    )
     assert ok.status_code == 201
-    _assert_throttled(clients["member"].post(f"{API}images/", {"file": upload_file("obama_2.jpg"),
-                                             "department": allowed_department.pk}, format="multipart"))
+    _assert_throttled(
+        clients["member"].post(
+            f"{API}images/",
+            {"file": upload_file("obama_2.jpg"), "department": allowed_department.pk},
+            format="multipart",
+        )
+    )
 
 
 def test_anonymous_reads_are_throttled_but_not_signed_in_ones(clients, allowed_department, monkeypatch):
@@ -58,16 +70,18 @@ def test_writing_vectors_is_under_the_recognition_limit(clients, face, monkeypat
     from tests.api.conftest import VECTOR
 
     monkeypatch.setattr(throttles.RecognitionThrottle, "rate", "1/hour", raising=False)
-    assert clients["admin"].post(f"{API}faces/{face.pk}/embedding/", {"embedding": VECTOR},
-                                 format="json").status_code == 200
-    _assert_throttled(clients["admin"].post(f"{API}faces/{face.pk}/embedding/", {"embedding": VECTOR},
-                                            format="json"))
+    assert (
+        clients["admin"].post(f"{API}faces/{face.pk}/embedding/", {"embedding": VECTOR}, format="json").status_code
+        == 200
+    )
+    _assert_throttled(clients["admin"].post(f"{API}faces/{face.pk}/embedding/", {"embedding": VECTOR}, format="json"))
 
 
 def test_a_token_is_issued_for_the_right_password_and_works(users):
     client = APIClient()
-    response = client.post(f"{API}auth/token/", {"username": "volunteer", "password": "pass-for-tests-1"},
-                           format="json")
+    response = client.post(
+        f"{API}auth/token/", {"username": "volunteer", "password": "pass-for-tests-1"}, format="json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     assert Token.objects.get(user=users["volunteer"]).key == token
@@ -75,12 +89,15 @@ def test_a_token_is_issued_for_the_right_password_and_works(users):
     assert client.post(f"{API}images/999999/sort/", {"contains_officers": True}, format="json").status_code == 404
 
 
-@pytest.mark.parametrize("body", [
-    {"username": "volunteer", "password": "wrong"},
-    {"username": "volunteer"},
-    {"username": "nobody", "password": "x"},
-    {"username": "disabled", "password": "pass-for-tests-1"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "volunteer", "password": "wrong"},
+        {"username": "volunteer"},
+        {"username": "nobody", "password": "x"},
+        {"username": "disabled", "password": "pass-for-tests-1"},
+    ],
+)
 def test_no_token_without_valid_credentials(users, body):
     response = APIClient().post(f"{API}auth/token/", body, format="json")
     assert response.status_code == 400 and error_body_ok(response)
@@ -102,8 +119,9 @@ def test_wrong_passwords_through_the_api_are_counted_and_lock_the_account(users,
     attempt = AccessAttempt.objects.get(username="volunteer")
     assert attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
     # Locked: even the right password gets no token, and the client is told when to retry.
-    response = client.post(f"{API}auth/token/", {"username": "volunteer", "password": "pass-for-tests-1"},
-                           format="json")
+    response = client.post(
+        f"{API}auth/token/", {"username": "volunteer", "password": "pass-for-tests-1"}, format="json"
+    )
     assert response.status_code == 429 and error_body_ok(response)
     assert int(response["Retry-After"]) > 0
     assert not Token.objects.filter(user=users["volunteer"]).exists()

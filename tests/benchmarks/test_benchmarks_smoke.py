@@ -3,13 +3,14 @@
 They start real Celery workers on Redis and make their own throw-away database, so they
 run as subprocesses, side by side to keep the whole check near half a minute.
 """
+
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import redis
@@ -32,9 +33,17 @@ def smoke_reports(tmp_path_factory) -> dict[str, tuple[int, str, str]]:
     running = {}
     for name in ("pipeline", "workers", "accuracy"):
         report = folder / f"{name}.md"
-        running[name] = (report, subprocess.Popen(
-            [sys.executable, "-m", f"benchmarks.{name}", "--smoke", "--output", str(report)],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        running[name] = (
+            report,
+            subprocess.Popen(
+                [sys.executable, "-m", f"benchmarks.{name}", "--smoke", "--output", str(report)],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            ),
+        )
     results = {}
     for name, (report, process) in running.items():
         try:

@@ -3,20 +3,22 @@
 It builds its own throwaway database on the same server, so it runs as a subprocess; the
 benchmark exits non-zero if the planner's answers differ from the exact scan's.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_search_benchmark_smoke_run_measures_both_scopes_and_cleans_up():
-    run = subprocess.run([sys.executable, "-m", "benchmarks.search", "--smoke"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.search", "--smoke"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
     assert "| all_allowed scope |" in run.stdout and "| department scope |" in run.stdout
     report = json.loads((ROOT / "var" / "benchmarks" / "search-2000.json").read_text())

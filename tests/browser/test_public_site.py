@@ -3,15 +3,16 @@
 A real Celery worker runs in a thread of this process on an in-memory broker, so the photo
 really waits in the queue, then turns "Done" while the page is open, without a reload.
 """
+
 from __future__ import annotations
 
-from contextlib import contextmanager
 import re
+from contextlib import contextmanager
 
+import pytest
 from django.core.cache import cache
 from django.db import connections
 from playwright.sync_api import expect
-import pytest
 
 from faces.models import Face, Image, MatchSuggestion
 from tests.conftest import FACES, photo
@@ -110,14 +111,16 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_upload_watch_it_finish_draw_a_box_and_see_suggestions(page, live_server, screenshot, queue,
-                                                               allowed_department):
+def test_upload_watch_it_finish_draw_a_box_and_see_suggestions(
+    page, live_server, screenshot, queue, allowed_department
+):
     officer = gallery_officer(allowed_department)
     errors = console_errors(page)
     page.goto(f"{live_server.url}/submit/")
     page.select_option("#id_department", str(allowed_department.pk))
     assert "faces will be compared with the officer gallery of departments that allow it" in page.inner_text(
-        "#department-notice")
+        "#department-notice"
+    )
     screenshot("public-upload-1280", 1280)
     screenshot("public-upload-375", 375)
     assert no_horizontal_scroll(page)
@@ -152,8 +155,9 @@ def test_upload_watch_it_finish_draw_a_box_and_see_suggestions(page, live_server
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
 
 
-def test_a_disallowed_department_says_no_recognition_and_computes_nothing(page, live_server, screenshot, queue,
-                                                                          allowed_department, illinois_department):
+def test_a_disallowed_department_says_no_recognition_and_computes_nothing(
+    page, live_server, screenshot, queue, allowed_department, illinois_department
+):
     gallery_officer(allowed_department)
     with queue.worker():
         upload_through_the_form(page, live_server, illinois_department, "obama_2.jpg")
@@ -165,7 +169,9 @@ def test_a_disallowed_department_says_no_recognition_and_computes_nothing(page, 
         draw_with_the_mouse(page, OBAMA_BOX, (image.width, image.height))
         expect(page.locator("#face-list .face-item")).to_have_count(2, timeout=30_000)
     page.wait_for_selector("#face-list .face-item:nth-child(2) .face-state")
-    assert "No facial recognition is used for this jurisdiction." in page.inner_text("#face-list .face-item:nth-child(2)")
+    assert "No facial recognition is used for this jurisdiction." in page.inner_text(
+        "#face-list .face-item:nth-child(2)"
+    )
     assert page.locator(".suggestion").count() == 0
     assert not Face.objects.filter(image=image, embedding__isnull=False).exists()
     screenshot("public-photo-no-recognition-1280", 1280)
@@ -173,8 +179,9 @@ def test_a_disallowed_department_says_no_recognition_and_computes_nothing(page, 
     assert no_horizontal_scroll(page)
 
 
-def test_bad_files_get_a_message_each_while_the_good_one_uploads(page, live_server, screenshot, settings,
-                                                                 allowed_department):
+def test_bad_files_get_a_message_each_while_the_good_one_uploads(
+    page, live_server, screenshot, settings, allowed_department
+):
     settings.UPLOAD_MAX_BYTES = 150_000
     good = photo("obama_lowres_240p.jpg")
     files = [
@@ -189,11 +196,17 @@ def test_bad_files_get_a_message_each_while_the_good_one_uploads(page, live_serv
     page.set_input_files("#id_photos", files)
     page.click("#upload-button")
     expect(page.locator("#upload-summary")).to_contain_text("uploaded.", timeout=60_000)
-    items = {page.locator(".upload-item").nth(i).locator(".file-name").inner_text(): page.locator(".upload-item").nth(i)
-             for i in range(6)}
+    items = {
+        page.locator(".upload-item").nth(i).locator(".file-name").inner_text(): page.locator(".upload-item").nth(i)
+        for i in range(6)
+    }
     expected = {
-        "notes.jpg": "not an image we can read", "cut.jpg": "incomplete or damaged", "empty.jpg": "The file is empty",
-        "bomb.png": "megapixels", "huge.jpg": "the largest we accept is 147 KB", "good.jpg": "Uploaded.",
+        "notes.jpg": "not an image we can read",
+        "cut.jpg": "incomplete or damaged",
+        "empty.jpg": "The file is empty",
+        "bomb.png": "megapixels",
+        "huge.jpg": "the largest we accept is 147 KB",
+        "good.jpg": "Uploaded.",
     }
     messages = {name: item.locator(".file-message").inner_text() for name, item in items.items()}
     for name, words in expected.items():
@@ -208,13 +221,15 @@ def test_bad_files_get_a_message_each_while_the_good_one_uploads(page, live_serv
 def test_the_department_picker_filters_by_state_and_the_box_editor_works_from_the_keyboard(
     page, live_server, allowed_department, disallowed_department, illinois_department
 ):
-    from faces.services import image_create, image_process
     from django.core.files.base import ContentFile
+
+    from faces.services import image_create, image_process
 
     page.goto(f"{live_server.url}/submit/")
     page.fill("#department-filter", "illinois")
     assert page.locator("#id_department option").all_inner_texts() == [
-        "Chicago Police Department — no facial recognition"]
+        "Chicago Police Department — no facial recognition"
+    ]
     assert "1 of 3 departments match." in page.inner_text("#department-count")
     assert "no facial recognition is used for this jurisdiction" in page.inner_text("#department-notice")
 

@@ -3,12 +3,13 @@
 The gallery is built with the real pipeline: obama_1 is identified as an officer, so
 obama_2 (uploaded later) gets a suggestion that the volunteer confirms.
 """
+
 from __future__ import annotations
 
 import re
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from faces.models import Face, Image
 from faces.services.review import face_identify

@@ -1,10 +1,11 @@
 """The recognition policy: DESIGN.md rules 1, 2 (data side), 4 and 5, asserted on the database."""
+
 from __future__ import annotations
 
 import threading
 
-from django.db import connection, transaction
 import pytest
+from django.db import connection, transaction
 
 from departments import policy
 from departments.models import Department, JurisdictionRule, RecognitionChange
@@ -15,8 +16,11 @@ VECTOR = [0.01] * 128
 
 def make_face(department, *, officer=None, embedded=True, n=0) -> Face:
     image = Image.objects.create(
-        file=f"originals/x{department.pk}-{n}.jpg", sha256=f"{department.pk:032d}{n:032d}",
-        department=department, width=100, height=100,
+        file=f"originals/x{department.pk}-{n}.jpg",
+        sha256=f"{department.pk:032d}{n:032d}",
+        department=department,
+        width=100,
+        height=100,
     )
     face = Face.objects.create(image=image, x=0, y=0, w=50, h=50, source="detector", officer=officer)
     if embedded:
@@ -70,15 +74,14 @@ def test_every_change_is_audited(disallowed_department, admin_user, django_captu
     policy.department_set_recognition(disallowed_department, allowed=False, actor=admin_user, reason="court order")
     changes = list(RecognitionChange.objects.filter(department=disallowed_department).order_by("created_at"))
     assert [(c.allowed, c.reason, c.actor) for c in changes] == [
-        (True, "council vote", admin_user), (False, "court order", admin_user),
+        (True, "council vote", admin_user),
+        (False, "court order", admin_user),
     ]
     assert changes[0].backfill_due is True
     assert len(callbacks) == 1  # the backfill is queued only after the enabling commit
 
 
-def test_disabling_purges_embeddings_of_the_departments_photos_and_officers(
-    allowed_department, officer, admin_user
-):
+def test_disabling_purges_embeddings_of_the_departments_photos_and_officers(allowed_department, officer, admin_user):
     other = Department.objects.create(name="Other PD", slug="other", state="WA")
     Department.objects.filter(pk=other.pk).update(facial_recognition_allowed=True)
     own_photo = make_face(allowed_department, n=1)
@@ -86,8 +89,9 @@ def test_disabling_purges_embeddings_of_the_departments_photos_and_officers(
     officers_face = make_face(other, officer=officer, n=2)
     untouched = make_face(other, n=3)
     suggestion = MatchSuggestion.objects.create(face=untouched, officer=officer, distance=0.4, rank=1)
-    confirmed = MatchSuggestion.objects.create(face=own_photo, officer=officer, distance=0.3, rank=1,
-                                               status=MatchSuggestion.Status.CONFIRMED)
+    confirmed = MatchSuggestion.objects.create(
+        face=own_photo, officer=officer, distance=0.3, rank=1, status=MatchSuggestion.Status.CONFIRMED
+    )
 
     result = policy.department_set_recognition(allowed_department, allowed=False, actor=admin_user, reason="repeal")
 

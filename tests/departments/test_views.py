@@ -1,8 +1,9 @@
 """A department's public roster: access, what it says about recognition, filters, pages."""
+
 from __future__ import annotations
 
-from django.urls import reverse
 import pytest
+from django.urls import reverse
 
 from departments.models import Department, Officer
 from tests.conftest import client_for
@@ -24,11 +25,14 @@ def test_a_missing_department_is_a_404(db):
     assert client_for(None).get("/departments/nowhere/").status_code == 404
 
 
-@pytest.mark.parametrize("fixture, expected", [
-    ("allowed_department", "Faces will be compared with the officer gallery of departments that allow it."),
-    ("disallowed_department", "No facial recognition is used for this jurisdiction."),
-    ("illinois_department", "No facial recognition is used for this jurisdiction. State law (IL): Illinois"),
-])
+@pytest.mark.parametrize(
+    "fixture, expected",
+    [
+        ("allowed_department", "Faces will be compared with the officer gallery of departments that allow it."),
+        ("disallowed_department", "No facial recognition is used for this jurisdiction."),
+        ("illinois_department", "No facial recognition is used for this jurisdiction. State law (IL): Illinois"),
+    ],
+)
 def test_the_roster_says_whether_recognition_is_used(request, fixture, expected):
     department = request.getfixturevalue(fixture)
     html = client_for(None).get(f"/departments/{department.slug}/").content.decode()
@@ -38,8 +42,14 @@ def test_the_roster_says_whether_recognition_is_used(request, fixture, expected)
 
 def test_the_roster_filters_by_name_badge_rank_unit_and_photo(allowed_department):
     make = Officer.objects.create
-    make(department=allowed_department, first_name="Jordan", last_name="Avery", badge_number="1001",
-         rank="Sergeant", unit="Traffic Division")
+    make(
+        department=allowed_department,
+        first_name="Jordan",
+        last_name="Avery",
+        badge_number="1001",
+        rank="Sergeant",
+        unit="Traffic Division",
+    )
     make(department=allowed_department, first_name="Sam", last_name="Ortiz", badge_number="2002", rank="Officer")
     gallery_officer(allowed_department)
     client = client_for(None)
@@ -77,8 +87,9 @@ def test_the_roster_is_paginated(allowed_department):
     assert "Officer N029" in second and "Officer N000" not in second
 
 
-@pytest.mark.parametrize("params", [{"page": "zzz"}, {"page": "0"}, {"name": "x" * 3000}, {"rank": "\x00"},
-                                    {"has_photo": "<b>"}])
+@pytest.mark.parametrize(
+    "params", [{"page": "zzz"}, {"page": "0"}, {"name": "x" * 3000}, {"rank": "\x00"}, {"has_photo": "<b>"}]
+)
 def test_hostile_filters_never_break_the_roster(allowed_department, params):
     assert client_for(None).get(f"/departments/{allowed_department.slug}/", params).status_code == 200
 

@@ -1,12 +1,13 @@
 """`manage.py evaluate` on an LFW-layout folder made from the shared test photos."""
+
 from __future__ import annotations
 
-from io import StringIO
 import json
+from io import StringIO
 
-from django.core.management import CommandError, call_command
 import numpy as np
 import pytest
+from django.core.management import CommandError, call_command
 
 from benchmarks.lfw_layout import build
 from faces import evaluation
@@ -28,8 +29,11 @@ def evaluate(*args: str) -> str:
 @pytest.mark.django_db
 def test_it_measures_verification_and_identification_on_the_test_photos(lfw, allowed_department):
     root, pairs = lfw
-    report = json.loads(evaluate("--root", str(root), "--pairs", str(pairs), "--identify",
-                                 "--department", allowed_department.slug, "--json"))
+    report = json.loads(
+        evaluate(
+            "--root", str(root), "--pairs", str(pairs), "--identify", "--department", allowed_department.slug, "--json"
+        )
+    )
     v = report["verification"]
     assert (v["pairs"], v["same_pairs"], v["different_pairs"], v["skipped_pairs"]) == (24, 12, 12, 0)
     assert max(v["same_distances"]) < 0.6 < min(v["different_distances"])
@@ -112,9 +116,14 @@ def test_it_rejects_a_pairs_file_that_is_not_text(lfw, allowed_department, tmp_p
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("args, message", [
-    (["--jitters", "0"], "--jitters"), (["--upsample", "9"], "--upsample"), (["--gallery-size", "0"], "--gallery-size"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--jitters", "0"], "--jitters"),
+        (["--upsample", "9"], "--upsample"),
+        (["--gallery-size", "0"], "--gallery-size"),
+    ],
+)
 def test_it_rejects_settings_out_of_range(lfw, allowed_department, args, message):
     root, pairs = lfw
     with pytest.raises(CommandError, match=message):

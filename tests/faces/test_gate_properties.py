@@ -4,14 +4,17 @@ Hypothesis draws sequences of real operations (upload + processing, boxes drawn 
 reprocessing, backfills, identifications, other departments switching on and off, this
 one switched on and off again) and after every step the database is checked.
 """
+
 from __future__ import annotations
 
 import itertools
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
-import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from departments import policy
 from departments.models import Department, Officer
@@ -28,9 +31,12 @@ OPERATIONS = ["upload", "user_box", "reprocess", "backfill", "identify", "toggle
 def assert_no_biometric_data(department: Department) -> None:
     ours = Q(image__department=department) | Q(officer__department=department)
     assert Face.objects.filter(ours, embedding__isnull=False).count() == 0
-    assert MatchSuggestion.objects.filter(
-        Q(face__image__department=department) | Q(officer__department=department), status="pending"
-    ).count() == 0
+    assert (
+        MatchSuggestion.objects.filter(
+            Q(face__image__department=department) | Q(officer__department=department), status="pending"
+        ).count()
+        == 0
+    )
 
 
 def run(operation: str, name: str, department: Department, other: Department, officer: Officer) -> None:
@@ -64,8 +70,9 @@ def run(operation: str, name: str, department: Department, other: Department, of
 
 
 @pytest.mark.django_db
-@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
+@hsettings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(steps=st.lists(st.tuples(st.sampled_from(OPERATIONS), st.sampled_from(PHOTOS)), min_size=1, max_size=5))
 def test_a_department_with_recognition_off_never_holds_an_embedding_or_a_suggestion(steps, other_department):
     n = next(EXAMPLES)
@@ -73,10 +80,10 @@ def test_a_department_with_recognition_off_never_holds_an_embedding_or_a_suggest
     officer = Officer.objects.create(department=department, first_name="O", last_name="F", badge_number="1")
     # The other department has a gallery of the same people, so a leak would show as a match.
     if not Image.objects.filter(department=other_department).exists():
-        gallery = Officer.objects.create(department=other_department, first_name="G", last_name="A",
-                                         badge_number="1")
-        result = services.image_create(upload=SimpleUploadedFile("g.png", photo("lin_manuel_miranda.png")),
-                                       department=other_department)
+        gallery = Officer.objects.create(department=other_department, first_name="G", last_name="A", badge_number="1")
+        result = services.image_create(
+            upload=SimpleUploadedFile("g.png", photo("lin_manuel_miranda.png")), department=other_department
+        )
         services.image_process(result.image.pk)
         face_identify(result.image.faces.get(), officer=gallery, actor=None, use_for_recognition=True)
     try:

@@ -1,11 +1,12 @@
 """The worker pipeline on real photos: detection everywhere, recognition only behind the gate."""
+
 from __future__ import annotations
 
 import threading
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-import pytest
 
 from departments import policy
 from departments.models import Department, Officer
@@ -72,17 +73,21 @@ def test_photos_without_a_face_give_no_faces(allowed_department, name):
     assert image.labels["face_count"] == 0
 
 
-@pytest.mark.parametrize("name,count", [
-    ("group_obama_biden.jpg", 2), ("group_kit_harington_rose_leslie.jpg", 2), ("group_voc_2008_002470.jpg", 6),
-])
+@pytest.mark.parametrize(
+    "name,count",
+    [
+        ("group_obama_biden.jpg", 2),
+        ("group_kit_harington_rose_leslie.jpg", 2),
+        ("group_voc_2008_002470.jpg", 6),
+    ],
+)
 def test_group_photos_give_the_expected_number_of_faces(disallowed_department, name, count):
     image = upload(name, disallowed_department)
     assert image.faces.count() == count
     assert image.labels["face_count"] == count
 
 
-def test_a_disallowed_department_gets_boxes_and_labels_and_no_biometric_data(allowed_department,
-                                                                             disallowed_department):
+def test_a_disallowed_department_gets_boxes_and_labels_and_no_biometric_data(allowed_department, disallowed_department):
     gallery_officer(allowed_department, "obama_1.jpg")
     image = upload("group_obama_biden.jpg", disallowed_department)
     assert image.status == Image.Status.DONE
@@ -112,8 +117,9 @@ def test_a_box_drawn_by_a_person_is_embedded_and_searched(allowed_department):
     image = upload("obama_2.jpg", allowed_department)
     detected = image.faces.get()
     Face.objects.filter(pk=detected.pk).delete()
-    face = services.face_box_create(image=image, x=detected.x - 5, y=detected.y - 5, w=detected.w + 10,
-                                    h=detected.h + 10)
+    face = services.face_box_create(
+        image=image, x=detected.x - 5, y=detected.y - 5, w=detected.w + 10, h=detected.h + 10
+    )
     services.face_process(face.pk)
     face.refresh_from_db()
     assert face.source == "user" and face.embedding is not None
@@ -151,8 +157,9 @@ def test_a_corrupt_stored_file_ends_as_failed_with_a_reason(allowed_department):
 
 def test_a_flag_turned_off_while_the_photo_is_queued_leaves_no_embedding(allowed_department):
     gallery_officer(allowed_department, "obama_1.jpg")
-    result = services.image_create(upload=SimpleUploadedFile("o.jpg", photo("obama_2.jpg")),
-                                   department=allowed_department)
+    result = services.image_create(
+        upload=SimpleUploadedFile("o.jpg", photo("obama_2.jpg")), department=allowed_department
+    )
     policy.department_set_recognition(allowed_department, allowed=False, actor=None, reason="court order")
     services.image_process(result.image.pk)
     assert embedded_faces(allowed_department) == 0
@@ -195,7 +202,8 @@ def test_a_result_naming_a_department_turned_off_mid_search_is_discarded_whole(m
     gallery_department = Department.objects.create(name="Gallery PD", slug="gallery", state="WA")
     probe_department = Department.objects.create(name="Probe PD", slug="probe", state="WA")
     Department.objects.filter(pk__in=[gallery_department.pk, probe_department.pk]).update(
-        facial_recognition_allowed=True)
+        facial_recognition_allowed=True
+    )
     gallery_officer(gallery_department, "obama_1.jpg")
     real = processing.search_gallery
 
@@ -226,8 +234,7 @@ def test_a_gallery_face_of_a_department_turned_off_is_never_returned(allowed_dep
 def test_an_officer_of_a_disallowed_department_never_enters_the_gallery(allowed_department, disallowed_department):
     """An allowed department's photo identified as an officer of a disallowed one loses its vector."""
     image = upload("obama_1.jpg", allowed_department)
-    outsider = Officer.objects.create(department=disallowed_department, first_name="A", last_name="B",
-                                      badge_number="9")
+    outsider = Officer.objects.create(department=disallowed_department, first_name="A", last_name="B", badge_number="9")
     face = image.faces.get()
     Face.objects.filter(pk=face.pk).update(officer=outsider, use_for_recognition=True)
     # Identification itself refuses cross-department officers, so write it as a bug would.
@@ -236,13 +243,15 @@ def test_an_officer_of_a_disallowed_department_never_enters_the_gallery(allowed_
     assert not probe.suggestions.exists()
 
 
-def test_backfill_embeds_existing_faces_after_recognition_is_enabled(disallowed_department, admin_user,
-                                                                    django_capture_on_commit_callbacks):
+def test_backfill_embeds_existing_faces_after_recognition_is_enabled(
+    disallowed_department, admin_user, django_capture_on_commit_callbacks
+):
     image = upload("obama_1.jpg", disallowed_department)
     assert embedded_faces(disallowed_department) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        result = policy.department_set_recognition(disallowed_department, allowed=True, actor=admin_user,
-                                                   reason="Council approved use")
+        result = policy.department_set_recognition(
+            disallowed_department, allowed=True, actor=admin_user, reason="Council approved use"
+        )
     assert embedded_faces(disallowed_department) == 1
     result.audit.refresh_from_db()
     assert result.audit.backfill_done_at is not None
@@ -269,7 +278,8 @@ def test_a_suggestion_from_another_allowed_department_can_be_confirmed(allowed_d
 
 
 def test_identifying_a_face_as_another_departments_officer_without_a_suggestion_is_refused(
-        allowed_department, other_department):
+    allowed_department, other_department
+):
     from faces.services.review import ReviewError
 
     stranger = Officer.objects.create(department=other_department, first_name="S", last_name="T", badge_number="7")

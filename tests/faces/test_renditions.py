@@ -1,15 +1,16 @@
 """Public renditions: civilians blurred, officers clear, no metadata, originals private."""
+
 from __future__ import annotations
 
 import io
 
+import numpy as np
+import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import override_settings
 from django.urls import reverse
-import numpy as np
 from PIL import Image as PILImage
-import pytest
 
 from departments.models import Officer
 from faces.models import Face, Image
@@ -37,7 +38,7 @@ def detail(region: np.ndarray) -> float:
 
 
 def region(arr: np.ndarray, face: Face) -> np.ndarray:
-    return arr[face.y:face.y + face.h, face.x:face.x + face.w]
+    return arr[face.y : face.y + face.h, face.x : face.x + face.w]
 
 
 def rendition(image: Image) -> np.ndarray:
@@ -79,8 +80,9 @@ def test_the_whole_photo_is_blurred_until_faces_are_found(allowed_department):
     assert detail(public) < 0.2 * detail(original)
 
 
-def test_the_rendition_is_rebuilt_when_a_face_is_confirmed(allowed_department, users,
-                                                           django_capture_on_commit_callbacks):
+def test_the_rendition_is_rebuilt_when_a_face_is_confirmed(
+    allowed_department, users, django_capture_on_commit_callbacks
+):
     image = processed_image(allowed_department, "obama_2.jpg")
     face = image.faces.get()
     before = rendition(image)

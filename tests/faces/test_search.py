@@ -3,13 +3,14 @@
 Vectors are synthetic (placed at known distances) where the arithmetic is the point; the
 last test runs real photos through the real pipeline.
 """
+
 from __future__ import annotations
 
 import itertools
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 import numpy as np
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from departments import policy
 from departments.models import Department, Officer
@@ -36,14 +37,30 @@ def vec(*head: float) -> list[float]:
     return list(head) + [0.0] * (128 - len(head))
 
 
-def gallery_face(officer: Officer | None, vector, *, department: Department | None = None,
-                 use_for_recognition: bool = True) -> Face:
+def gallery_face(
+    officer: Officer | None, vector, *, department: Department | None = None, use_for_recognition: bool = True
+) -> Face:
     department = department or officer.department
     n = next(SERIAL)
-    image = Image.objects.create(file=f"originals/t/{n}.jpg", sha256=f"{n:064x}", department=department,
-                                 width=100, height=100, status=Image.Status.DONE)
-    return Face.objects.create(image=image, x=0, y=0, w=10, h=10, source=Face.Source.USER, officer=officer,
-                               embedding=vector, use_for_recognition=use_for_recognition and officer is not None)
+    image = Image.objects.create(
+        file=f"originals/t/{n}.jpg",
+        sha256=f"{n:064x}",
+        department=department,
+        width=100,
+        height=100,
+        status=Image.Status.DONE,
+    )
+    return Face.objects.create(
+        image=image,
+        x=0,
+        y=0,
+        w=10,
+        h=10,
+        source=Face.Source.USER,
+        officer=officer,
+        embedding=vector,
+        use_for_recognition=use_for_recognition and officer is not None,
+    )
 
 
 def make_officer(department: Department, badge: str) -> Officer:
@@ -84,8 +101,7 @@ def test_it_never_suggests_a_rejected_officer_or_matches_the_probe_photo_itself(
     gallery_face(rejected, vec(0.1))
     own = gallery_face(other, vec(0.0))
     gallery_face(other, vec(0.2))
-    matches = search_gallery(vec(), exclude_officer_ids=[rejected.pk], exclude_image_id=own.image_id,
-                             strategy=strategy)
+    matches = search_gallery(vec(), exclude_officer_ids=[rejected.pk], exclude_image_id=own.image_id, strategy=strategy)
     assert [m.officer_id for m in matches] == [other.pk]
     assert matches[0].nearest_face_distance == pytest.approx(0.2, abs=1e-6)
 
@@ -182,8 +198,9 @@ def test_a_real_photo_finds_the_same_person_on_both_paths(allowed_department):
         services.image_process(result.image.pk)
         target = officer if name.startswith("obama") else make_officer(allowed_department, "46")
         face_identify(result.image.faces.get(), officer=target, actor=None, use_for_recognition=True)
-    probe = services.image_create(upload=SimpleUploadedFile("o2.jpg", photo("obama_2.jpg")),
-                                  department=allowed_department)
+    probe = services.image_create(
+        upload=SimpleUploadedFile("o2.jpg", photo("obama_2.jpg")), department=allowed_department
+    )
     services.image_process(probe.image.pk)
     vector = probe.image.faces.get().embedding
     for strategy in ("exact", "hnsw"):
@@ -226,7 +243,8 @@ def test_even_a_forged_department_copy_cannot_carry_a_face_across_the_gate(
     with connection.cursor() as cursor:  # bypass the trigger, as a bug or a bad restore might
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("ALTER TABLE faces_face DISABLE TRIGGER faces_face_image_department")
-        cursor.execute("UPDATE faces_face SET image_department_id = %s WHERE id = %s",
-                       [allowed_department.pk, leaked.pk])
+        cursor.execute(
+            "UPDATE faces_face SET image_department_id = %s WHERE id = %s", [allowed_department.pk, leaked.pk]
+        )
         cursor.execute("ALTER TABLE faces_face ENABLE TRIGGER faces_face_image_department")
     assert search_gallery(vec(), strategy=strategy) == []

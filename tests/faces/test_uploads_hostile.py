@@ -4,32 +4,45 @@ Every file of tests/data/hostile/ goes through image_create: accepted files are 
 sanitised (no metadata, upright), rejected ones raise ImageRejected with the manifest's
 code and leave no row and no stored file.
 """
+
 from __future__ import annotations
 
 import io
-from pathlib import Path
 import re
+from pathlib import Path
 
+import numpy as np
+import pytest
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
-import numpy as np
-from PIL import ExifTags, Image as PILImage
-import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from PIL import ExifTags
+from PIL import Image as PILImage
 
 from faces.models import Face, Image
 from faces.pipeline.decode import REJECTION_CODES, ImageRejected
 from faces.services.uploads import InvalidBox, face_box_create, image_create, validate_box
 from tests.hostile import (
-    BIDI_CONTROLS, BOX_PHOTO_SIZE, HOSTILE_BOXES, HOSTILE_FILENAMES, corpus, generator, is_safe_filename,
+    BIDI_CONTROLS,
+    BOX_PHOTO_SIZE,
+    HOSTILE_BOXES,
+    HOSTILE_FILENAMES,
+    corpus,
+    generator,
+    is_safe_filename,
 )
 
 CORPUS = {item.name: item for item in corpus()}
 GENERATE = generator()
 STORAGE_NAME = re.compile(r"^originals/[0-9a-f]{2}/[0-9a-f]{32}\.(jpg|png|webp)$")
-UPRIGHT_64x32 = {name for name in CORPUS if name.startswith(("orientation_", "exif_", "cmyk", "polyglot",
-                                                            "png_named", "jpeg_named", "rgb_16bit"))}
+UPRIGHT_64x32 = {
+    name
+    for name in CORPUS
+    if name.startswith(("orientation_", "exif_", "cmyk", "polyglot", "png_named", "jpeg_named", "rgb_16bit"))
+}
 
 
 def media_root() -> Path:
@@ -176,8 +189,17 @@ def test_a_box_exactly_filling_the_photo_is_accepted(box_photo):
     assert (face.x, face.y, face.w, face.h) == (0, 0, 64, 32)
 
 
-FUZZ_SEEDS = [CORPUS[name].read() for name in ("exif_oversized.jpg", "polyglot.jpg", "rgb_16bit.png", "cmyk.jpg",
-                                               "orientation_6.jpg", "truncated.jpg")]
+FUZZ_SEEDS = [
+    CORPUS[name].read()
+    for name in (
+        "exif_oversized.jpg",
+        "polyglot.jpg",
+        "rgb_16bit.png",
+        "cmyk.jpg",
+        "orientation_6.jpg",
+        "truncated.jpg",
+    )
+]
 
 
 @st.composite
@@ -195,8 +217,12 @@ def mutated_hostile_file(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-@hypothesis_settings(max_examples=40, deadline=None, derandomize=True,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=mutated_hostile_file())
 def test_fuzzed_hostile_files_are_stored_or_refused_and_a_refusal_leaves_nothing(data, allowed_department):
     Image.objects.all().delete()

@@ -1,12 +1,13 @@
 """The box editor's endpoints: draw, move, delete boxes; officers' face crops."""
+
 from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.cache import cache
 from django.urls import reverse
 from PIL import Image as PILImage
-import pytest
 
 from faces.models import Face, MatchSuggestion
 from faces.services.review import face_identify
@@ -50,8 +51,9 @@ def test_an_anonymous_person_draws_a_box_and_owns_it_through_the_session(
     assert mine[face.pk] is True and theirs[face.pk] is False
 
 
-def test_a_drawn_box_gets_suggestions_where_recognition_is_allowed(allowed_department,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_drawn_box_gets_suggestions_where_recognition_is_allowed(
+    allowed_department, django_capture_on_commit_callbacks
+):
     officer = gallery_officer(allowed_department)
     image = processed_image(allowed_department, "obama_2.jpg")
     client = client_for(None)
@@ -62,8 +64,9 @@ def test_a_drawn_box_gets_suggestions_where_recognition_is_allowed(allowed_depar
     assert face["suggestions"][0]["wording"] == "Possible match — for volunteers to confirm"
 
 
-def test_a_drawn_box_in_a_disallowed_department_computes_nothing(allowed_department, disallowed_department,
-                                                                 django_capture_on_commit_callbacks):
+def test_a_drawn_box_in_a_disallowed_department_computes_nothing(
+    allowed_department, disallowed_department, django_capture_on_commit_callbacks
+):
     gallery_officer(allowed_department)
     image = processed_image(disallowed_department, "obama_2.jpg")
     client = client_for(None)
@@ -76,13 +79,22 @@ def test_a_drawn_box_in_a_disallowed_department_computes_nothing(allowed_departm
     assert item["state"] == "No facial recognition is used for this jurisdiction."
 
 
-@pytest.mark.parametrize("box", [
-    {}, {"x": "a", "y": 1, "w": 20, "h": 20}, {"x": "nan", "y": 0, "w": 20, "h": 20},
-    {"x": "inf", "y": 0, "w": 20, "h": 20}, {"x": -5, "y": 0, "w": 20, "h": 20},
-    {"x": 0, "y": 0, "w": 0, "h": 20}, {"x": 0, "y": 0, "w": 4, "h": 4},
-    {"x": 600, "y": 0, "w": 100, "h": 100}, {"x": 0, "y": 0, "w": 10**12, "h": 20},
-    {"x": "1e400", "y": 0, "w": 20, "h": 20}, {"x": "<script>", "y": 0, "w": 20, "h": 20},
-])
+@pytest.mark.parametrize(
+    "box",
+    [
+        {},
+        {"x": "a", "y": 1, "w": 20, "h": 20},
+        {"x": "nan", "y": 0, "w": 20, "h": 20},
+        {"x": "inf", "y": 0, "w": 20, "h": 20},
+        {"x": -5, "y": 0, "w": 20, "h": 20},
+        {"x": 0, "y": 0, "w": 0, "h": 20},
+        {"x": 0, "y": 0, "w": 4, "h": 4},
+        {"x": 600, "y": 0, "w": 100, "h": 100},
+        {"x": 0, "y": 0, "w": 10**12, "h": 20},
+        {"x": "1e400", "y": 0, "w": 20, "h": 20},
+        {"x": "<script>", "y": 0, "w": 20, "h": 20},
+    ],
+)
 def test_a_hostile_box_is_refused_clearly_and_nothing_is_saved(allowed_department, box):
     image = processed_image(allowed_department, "obama_2.jpg")
     before = Face.objects.count()
@@ -112,8 +124,9 @@ def test_drawing_boxes_is_rate_limited_by_the_recognition_throttle(allowed_depar
     from rest_framework.throttling import SimpleRateThrottle
 
     image = processed_image(allowed_department, "obama_2.jpg")
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
-                        {**SimpleRateThrottle.THROTTLE_RATES, "recognition": "2/hour"})
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "recognition": "2/hour"}
+    )
     client = client_for(None)
     assert [draw(client, image).status_code for _ in range(2)] == [201, 201]
     refused = draw(client, image)
@@ -145,10 +158,18 @@ def test_nobody_else_may_move_a_box(allowed_department, users):
     assert Face.objects.get(pk=face_id).x == 150
 
 
-@pytest.mark.parametrize("role, expected", [
-    ("anonymous", 403), ("member", 403), ("volunteer", 200), ("coordinator", 200),
-    ("other_coordinator", 200), ("admin", 200), ("disabled", 403),
-])
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("anonymous", 403),
+        ("member", 403),
+        ("volunteer", 200),
+        ("coordinator", 200),
+        ("other_coordinator", 200),
+        ("admin", 200),
+        ("disabled", 403),
+    ],
+)
 def test_who_may_delete_a_box_drawn_by_someone_else(allowed_department, users, role, expected):
     image = processed_image(allowed_department, "obama_2.jpg")
     face_id = draw(client_for(None), image).json()["face_id"]

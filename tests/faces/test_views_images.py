@@ -1,13 +1,14 @@
 """The photo page, its live status JSON, the public rendition and the volunteers' original."""
+
 from __future__ import annotations
 
 import io
 
+import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image as PILImage
-import pytest
 
 from departments.models import Officer
 from departments.policy import department_set_recognition
@@ -35,8 +36,9 @@ def processed_image(department, name: str, *, uploader=None) -> Image:
 
 def gallery_officer(department, name: str = "obama_1.jpg", *, badge: str = "44", last: str = "Example") -> Officer:
     """An officer whose confirmed face (from `name`) is in the gallery of `department`."""
-    officer = Officer.objects.create(department=department, first_name="Barack", last_name=last,
-                                     badge_number=badge, rank="Sergeant")
+    officer = Officer.objects.create(
+        department=department, first_name="Barack", last_name=last, badge_number=badge, rank="Sergeant"
+    )
     face = processed_image(department, name).faces.get()
     face_identify(face, officer=officer, actor=None, use_for_recognition=True)
     return officer
@@ -68,10 +70,18 @@ def test_a_missing_photo_is_a_404(users, name):
     assert client_for(users["admin"]).get(reverse(name, args=[999999])).status_code == 404
 
 
-@pytest.mark.parametrize("role, expected", [
-    ("anonymous", 302), ("member", 403), ("volunteer", 200), ("coordinator", 200),
-    ("other_coordinator", 200), ("admin", 200), ("disabled", 302),
-])
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("anonymous", 302),
+        ("member", 403),
+        ("volunteer", 200),
+        ("coordinator", 200),
+        ("other_coordinator", 200),
+        ("admin", 200),
+        ("disabled", 302),
+    ],
+)
 def test_only_volunteers_see_the_original(users, allowed_department, role, expected):
     image = processed_image(allowed_department, "biden_lfw_1.jpg")
     response = client_for(users[role]).get(reverse("image_original", args=[image.pk]))
@@ -159,8 +169,9 @@ def test_a_suggestion_naming_an_officer_of_a_disallowed_department_is_never_show
     allowed_department, disallowed_department
 ):
     image = processed_image(allowed_department, "obama_2.jpg")
-    outsider = Officer.objects.create(department=disallowed_department, first_name="Hidden", last_name="Person",
-                                      badge_number="9")
+    outsider = Officer.objects.create(
+        department=disallowed_department, first_name="Hidden", last_name="Person", badge_number="9"
+    )
     MatchSuggestion.objects.create(face=image.faces.get(), officer=outsider, distance=0.2, rank=1)
     data = status_json(client_for(None), image)
     assert all(f["suggestions"] == [] for f in data["faces"])
@@ -214,8 +225,9 @@ def test_the_public_rendition_revalidates_with_an_etag(allowed_department):
     assert again.status_code == 304
     Face.objects.filter(image=image).update(is_civilian=True, officer=None)
     face = image.faces.get()
-    face.officer = Officer.objects.create(department=allowed_department, first_name="A", last_name="B",
-                                          badge_number="1")
+    face.officer = Officer.objects.create(
+        department=allowed_department, first_name="A", last_name="B", badge_number="1"
+    )
     face.is_civilian = False
     face.save()
     changed = client.get(reverse("image_public", args=[image.pk]), HTTP_IF_NONE_MATCH=first["ETag"])

@@ -1,8 +1,9 @@
 """Officer profiles and "find an officer"."""
+
 from __future__ import annotations
 
-from django.urls import reverse
 import pytest
+from django.urls import reverse
 
 from departments.models import Officer
 from faces.models import Face
@@ -36,7 +37,7 @@ def test_the_profile_shows_the_photos_and_crops_where_the_officer_appears(allowe
     assert "Barack Example" in html and "#44" in html and "Sergeant" in html
     assert f'src="/faces/{face.pk}/crop.jpg"' in html
     assert f'src="/images/{face.image_id}/public.jpg"' in html
-    assert f'/images/{face.image_id}/original' not in html
+    assert f"/images/{face.image_id}/original" not in html
 
 
 def test_a_civilian_face_never_appears_on_a_profile(allowed_department, users):
@@ -50,8 +51,14 @@ def test_a_civilian_face_never_appears_on_a_profile(allowed_department, users):
 
 
 def test_search_finds_officers_across_departments(allowed_department, other_department):
-    Officer.objects.create(department=allowed_department, first_name="Jordan", last_name="Avery", badge_number="1001",
-                           rank="Sergeant", unit="Traffic")
+    Officer.objects.create(
+        department=allowed_department,
+        first_name="Jordan",
+        last_name="Avery",
+        badge_number="1001",
+        rank="Sergeant",
+        unit="Traffic",
+    )
     Officer.objects.create(department=other_department, first_name="Jordan", last_name="Blake", badge_number="77")
     Officer.objects.create(department=other_department, first_name="Casey", last_name="Lee", badge_number="1001")
     client = client_for(None)
@@ -78,10 +85,19 @@ def test_an_empty_search_shows_only_the_form(officer):
     assert "Find an officer" in html and "Jordan Avery" not in html
 
 
-@pytest.mark.parametrize("params", [
-    {"name": "x" * 5000}, {"department": "no-such-dept"}, {"page": "abc"}, {"page": "-1"}, {"page": "99999"},
-    {"name": "'; DROP TABLE departments_officer; --"}, {"badge": "\x00"}, {"has_photo": "maybe"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"name": "x" * 5000},
+        {"department": "no-such-dept"},
+        {"page": "abc"},
+        {"page": "-1"},
+        {"page": "99999"},
+        {"name": "'; DROP TABLE departments_officer; --"},
+        {"badge": "\x00"},
+        {"has_photo": "maybe"},
+    ],
+)
 def test_hostile_search_input_never_breaks_the_page(officer, params):
     response = client_for(None).get("/officers/", params)
     assert response.status_code == 200

@@ -1,15 +1,16 @@
 """The upload page: access, what it tells people, per-file results and hostile input."""
+
 from __future__ import annotations
 
 import io
 import struct
 import zlib
 
+import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
-import pytest
 
 from faces.models import Image
 from tests.conftest import client_for, photo
@@ -31,6 +32,7 @@ def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUp
 
 def bomb_png(side: int = 20_000) -> bytes:
     """A valid 1-bit PNG of side×side pixels: ~50 KB on disk, 400 megapixels decoded."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
@@ -50,8 +52,9 @@ def test_the_url_name_is_submit():
     assert reverse("submit") == URL
 
 
-@pytest.mark.parametrize("role", ["anonymous", "member", "volunteer", "coordinator", "other_coordinator", "admin",
-                                  "disabled"])
+@pytest.mark.parametrize(
+    "role", ["anonymous", "member", "volunteer", "coordinator", "other_coordinator", "admin", "disabled"]
+)
 def test_everyone_may_open_the_upload_page(users, role):
     response = client_for(users[role]).get(URL)
     assert response.status_code == 200
@@ -73,11 +76,14 @@ def test_the_picker_groups_departments_by_state_and_says_where_recognition_is_us
     assert 'id="department-filter"' in html  # the searchable filter (shown by upload.js)
 
 
-@pytest.mark.parametrize("fixture, expected", [
-    ("allowed_department", "Faces will be compared with the officer gallery of departments that allow it."),
-    ("disallowed_department", "No facial recognition is used for this jurisdiction."),
-    ("illinois_department", "No facial recognition is used for this jurisdiction. State law (IL): Illinois"),
-])
+@pytest.mark.parametrize(
+    "fixture, expected",
+    [
+        ("allowed_department", "Faces will be compared with the officer gallery of departments that allow it."),
+        ("disallowed_department", "No facial recognition is used for this jurisdiction."),
+        ("illinois_department", "No facial recognition is used for this jurisdiction. State law (IL): Illinois"),
+    ],
+)
 def test_a_preselected_department_states_plainly_what_will_happen(request, fixture, expected):
     department = request.getfixturevalue(fixture)
     html = client_for(None).get(URL, {"department": department.slug}).content.decode()
@@ -87,8 +93,9 @@ def test_a_preselected_department_states_plainly_what_will_happen(request, fixtu
 
 def test_an_anonymous_upload_is_stored_and_processed(allowed_department, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(None).post(URL, {"department": allowed_department.pk,
-                                               "photos": upload("obama.jpg", photo("obama_2.jpg"))})
+        response = client_for(None).post(
+            URL, {"department": allowed_department.pk, "photos": upload("obama.jpg", photo("obama_2.jpg"))}
+        )
     assert response.status_code == 200
     image = Image.objects.get()
     assert image.uploaded_by is None and image.department == allowed_department
@@ -100,26 +107,35 @@ def test_an_anonymous_upload_is_stored_and_processed(allowed_department, django_
 
 
 def test_the_json_path_answers_per_file(allowed_department):
-    response = client_for(None).post(URL, {"department": allowed_department.pk,
-                                           "photos": upload("a.jpg", photo("biden_lfw_1.jpg"))}, **JSON)
+    response = client_for(None).post(
+        URL, {"department": allowed_department.pk, "photos": upload("a.jpg", photo("biden_lfw_1.jpg"))}, **JSON
+    )
     assert response.status_code == 200
     [result] = response.json()["results"]
     image = Image.objects.get()
-    assert result == {"name": "a.jpg", "ok": True, "code": "created", "image_id": image.pk,
-                      "url": f"/images/{image.pk}/", "message": "Uploaded. Faces are being detected."}
+    assert result == {
+        "name": "a.jpg",
+        "ok": True,
+        "code": "created",
+        "image_id": image.pk,
+        "url": f"/images/{image.pk}/",
+        "message": "Uploaded. Faces are being detected.",
+    }
 
 
 def test_a_duplicate_links_to_the_existing_photo(allowed_department):
     client = client_for(None)
     client.post(URL, {"department": allowed_department.pk, "photos": upload("a.jpg", photo("biden_lfw_1.jpg"))})
-    response = client.post(URL, {"department": allowed_department.pk,
-                                 "photos": upload("again.jpg", photo("biden_lfw_1.jpg"))}, **JSON)
+    response = client.post(
+        URL, {"department": allowed_department.pk, "photos": upload("again.jpg", photo("biden_lfw_1.jpg"))}, **JSON
+    )
     [result] = response.json()["results"]
     existing = Image.objects.get()
     assert result["code"] == "duplicate" and not result["ok"]
     assert result["url"] == f"/images/{existing.pk}/"
-    html = client.post(URL, {"department": allowed_department.pk,
-                             "photos": upload("again.jpg", photo("biden_lfw_1.jpg"))}).content.decode()
+    html = client.post(
+        URL, {"department": allowed_department.pk, "photos": upload("again.jpg", photo("biden_lfw_1.jpg"))}
+    ).content.decode()
     assert f'<a href="/images/{existing.pk}/">See the existing photo</a>' in html
 
 
@@ -161,8 +177,9 @@ def test_the_page_without_javascript_lists_a_message_next_to_each_file(allowed_d
 
 @pytest.mark.parametrize("department", ["", "999999", "abc", "1; DROP TABLE", "9" * 40])
 def test_a_missing_or_unknown_department_is_refused_clearly(db, department):
-    response = client_for(None).post(URL, {"department": department,
-                                           "photos": upload("a.jpg", photo("biden_lfw_1.jpg"))}, **JSON)
+    response = client_for(None).post(
+        URL, {"department": department, "photos": upload("a.jpg", photo("biden_lfw_1.jpg"))}, **JSON
+    )
     assert response.status_code == 400
     assert "department" in response.json()["errors"]
     assert Image.objects.count() == 0
@@ -187,16 +204,18 @@ def test_uploads_are_rate_limited_per_client_with_retry_after(allowed_department
     from rest_framework.throttling import SimpleRateThrottle
 
     # The throttles read their rates from a class attribute bound at import time.
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
-                        {**SimpleRateThrottle.THROTTLE_RATES, "anon_upload": "2/hour"})
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "anon_upload": "2/hour"}
+    )
     client = client_for(None)
     names = ["biden_lfw_1.jpg", "biden_lfw_2.jpg", "obama_lowres_240p.jpg"]
     batch = [upload(n, photo(n)) for n in names]
     response = client.post(URL, {"department": allowed_department.pk, "photos": batch}, **JSON)
     codes = [r["code"] for r in response.json()["results"]]
     assert codes == ["created", "created", "throttled"]
-    refused = client.post(URL, {"department": allowed_department.pk,
-                                "photos": upload("x.jpg", photo("kit_harington_2.jpg"))}, **JSON)
+    refused = client.post(
+        URL, {"department": allowed_department.pk, "photos": upload("x.jpg", photo("kit_harington_2.jpg"))}, **JSON
+    )
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
     assert Image.objects.count() == 2
@@ -206,8 +225,9 @@ def test_an_uploaded_png_keeps_no_metadata_and_gif_keeps_its_first_frame(allowed
     frames = [PILImage.new("RGB", (64, 48), colour) for colour in ("red", "blue")]
     buffer = io.BytesIO()
     frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
-    response = client_for(None).post(URL, {"department": allowed_department.pk,
-                                           "photos": upload("anim.gif", buffer.getvalue(), "image/gif")}, **JSON)
+    response = client_for(None).post(
+        URL, {"department": allowed_department.pk, "photos": upload("anim.gif", buffer.getvalue(), "image/gif")}, **JSON
+    )
     assert response.json()["results"][0]["ok"] is True
     image = Image.objects.get()
     assert (image.width, image.height) == (64, 48)

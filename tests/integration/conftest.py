@@ -2,16 +2,17 @@
 
 Skipped, with the reason shown, only where Redis does not answer (CI has it).
 """
+
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import time
 import uuid
+from pathlib import Path
 
-from django.db import connection
 import pytest
 import redis
+from django.db import connection
 
 from benchmarks.env import Worker  # one way to run a real worker, for tests and benchmarks
 
@@ -55,10 +56,15 @@ def celery_on_redis(redis_url, settings, transactional_db, tmp_path):
         "MEDIA_ROOT": str(media),
         "DJANGO_SETTINGS_MODULE": "oversight.settings",
     }
-    saved = {k: app.conf[k] for k in ("broker_url", "task_default_queue", "task_always_eager",
-                                      "broker_transport_options")}
-    app.conf.update(broker_url=redis_url, task_default_queue=queue, task_always_eager=False,
-                    broker_transport_options={"visibility_timeout": 4, "global_keyprefix": f"{queue}:"})
+    saved = {
+        k: app.conf[k] for k in ("broker_url", "task_default_queue", "task_always_eager", "broker_transport_options")
+    }
+    app.conf.update(
+        broker_url=redis_url,
+        task_default_queue=queue,
+        task_always_eager=False,
+        broker_transport_options={"visibility_timeout": 4, "global_keyprefix": f"{queue}:"},
+    )
     app._pool = None  # the producer pool was built for the old broker
     app.amqp._producer_pool = None  # and so was this one (as Celery's own _after_fork resets)
     workers: list[Worker] = []

@@ -1,8 +1,9 @@
 """A real Celery worker process, Redis, the database: uploads are processed in the background."""
+
 from __future__ import annotations
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from departments.models import Department, Officer
 from faces import services
@@ -42,8 +43,9 @@ def test_an_upload_is_processed_by_a_real_worker_and_gets_its_suggestion(celery_
 def test_a_worker_killed_mid_task_finishes_the_photo_once_after_restart(celery_on_redis):
     worker = celery_on_redis()
     department = allowed("killed-pd")
-    result = services.image_create(upload=SimpleUploadedFile("g.jpg", photo("group_collage_bald_guys.jpg")),
-                                   department=department)
+    result = services.image_create(
+        upload=SimpleUploadedFile("g.jpg", photo("group_collage_bald_guys.jpg")), department=department
+    )
     wait_for(lambda: status_of(result.image.pk) == "processing", interval=0.01)
     worker.kill()
     assert status_of(result.image.pk) == "processing"

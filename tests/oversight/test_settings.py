@@ -1,10 +1,11 @@
 """Settings: the embedded default with no environment, and DATABASE_URL for an external server."""
+
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,15 +15,17 @@ EXTERNAL_URL = os.environ.get("EXTERNAL_DATABASE_URL", "postgresql://postgres@12
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DATABASE_URL", "CELERY_", "STORAGE_BACKEND", "DJANGO_", "PYTEST_", "OVERSIGHT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_URL", "CELERY_", "STORAGE_BACKEND", "DJANGO_", "PYTEST_", "OVERSIGHT_"))
+    }
     env.update(extra)
     return env
 
 
 def run(args: list[str], env: dict[str, str], timeout: int = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def test_the_app_starts_on_the_embedded_default_with_no_environment(tmp_path):
@@ -31,19 +34,32 @@ def test_the_app_starts_on_the_embedded_default_with_no_environment(tmp_path):
     try:
         migrate = run(["manage.py", "migrate", "--noinput"], env)
         assert migrate.returncode == 0, migrate.stderr[-2000:]
-        probe = run(["manage.py", "shell", "-c",
-                     "from django.db import connection as c; c.ensure_connection();"
-                     "cur=c.cursor(); cur.execute(\"select extversion from pg_extension where extname='vector'\");"
-                     "print('VECTOR', cur.fetchone()[0]); cur.execute('show data_directory');"
-                     "print('DATADIR', cur.fetchone()[0])"], env)
+        probe = run(
+            [
+                "manage.py",
+                "shell",
+                "-c",
+                "from django.db import connection as c; c.ensure_connection();"
+                "cur=c.cursor(); cur.execute(\"select extversion from pg_extension where extname='vector'\");"
+                "print('VECTOR', cur.fetchone()[0]); cur.execute('show data_directory');"
+                "print('DATADIR', cur.fetchone()[0])",
+            ],
+            env,
+        )
         assert probe.returncode == 0, probe.stderr[-2000:]
         assert "VECTOR 0.8" in probe.stdout
         assert f"DATADIR {var / 'pgdata'}" in probe.stdout
         assert (var / "pgdata" / "PG_VERSION").exists()
         assert (var / "secret_key").exists()
     finally:
-        run(["-c", "from pathlib import Path; from oversight.embedded_db import stop_embedded_database as s;"
-             f"s(Path({str(var / 'pgdata')!r}))"], env)
+        run(
+            [
+                "-c",
+                "from pathlib import Path; from oversight.embedded_db import stop_embedded_database as s;"
+                f"s(Path({str(var / 'pgdata')!r}))",
+            ],
+            env,
+        )
 
 
 def _external_server_with_pgvector() -> str | None:
@@ -63,12 +79,27 @@ def test_database_url_points_the_whole_app_at_an_external_server():
         pytest.skip(why_not)
     env = clean_env(DATABASE_URL=EXTERNAL_URL)
     # Run a real test module (the policy's, which touches every table it guards) there.
-    result = run(["-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider", "--create-db",
-                  "tests/departments/test_policy.py"], env, timeout=600)
+    result = run(
+        [
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:xdist",
+            "-p",
+            "no:cacheprovider",
+            "--create-db",
+            "tests/departments/test_policy.py",
+        ],
+        env,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
-    probe = run(["manage.py", "shell", "-c",
-                 "from django.db import connection as c; print('PORT', c.settings_dict['PORT'])"], env)
+    probe = run(
+        ["manage.py", "shell", "-c", "from django.db import connection as c; print('PORT', c.settings_dict['PORT'])"],
+        env,
+    )
     assert "PORT 5432" in probe.stdout, probe.stderr[-2000:]
 
 
@@ -78,8 +109,9 @@ def test_a_non_postgres_database_url_is_refused():
     assert "must point at PostgreSQL" in result.stderr
 
 
-@pytest.mark.parametrize("role,shown", [("anonymous", False), ("member", False), ("volunteer", True),
-                                        ("admin", True), ("disabled", False)])
+@pytest.mark.parametrize(
+    "role,shown", [("anonymous", False), ("member", False), ("volunteer", True), ("admin", True), ("disabled", False)]
+)
 def test_the_navigation_offers_review_only_to_volunteers(role, shown, users):
     from tests.conftest import client_for
 
@@ -93,9 +125,22 @@ def test_the_embedded_database_starts_from_a_checkout_too_deep_for_a_unix_socket
     env = clean_env(OVERSIGHT_VAR_DIR=str(var))
     env.pop("XDG_RUNTIME_DIR", None)
     try:
-        probe = run(["manage.py", "shell", "-c",
-                     "from django.db import connection as c; c.ensure_connection(); print('CONNECTED')"], env)
+        probe = run(
+            [
+                "manage.py",
+                "shell",
+                "-c",
+                "from django.db import connection as c; c.ensure_connection(); print('CONNECTED')",
+            ],
+            env,
+        )
         assert "CONNECTED" in probe.stdout, probe.stderr[-2000:]
     finally:
-        run(["-c", "from pathlib import Path; from oversight.embedded_db import stop_embedded_database as s;"
-             f"s(Path({str(var / 'pgdata')!r}))"], env)
+        run(
+            [
+                "-c",
+                "from pathlib import Path; from oversight.embedded_db import stop_embedded_database as s;"
+                f"s(Path({str(var / 'pgdata')!r}))",
+            ],
+            env,
+        )

@@ -3,14 +3,15 @@
 The Celery fixtures (a producer repointed at Redis, real worker processes) are the
 integration suite's, imported here rather than copied.
 """
+
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import shutil
 import signal
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 import redis
@@ -33,12 +34,25 @@ class RedisServer:
         self.log = log
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         handle = open(self.log, "ab")
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no"],
-            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for(self.answers, timeout=10)
         return self

@@ -1,4 +1,5 @@
 """Distinct copies of the real test photos (uploads are de-duplicated by SHA-256)."""
+
 from __future__ import annotations
 
 import io
@@ -8,8 +9,18 @@ from PIL import Image
 
 from tests.conftest import photo
 
-ONE_FACE = ["obama_1.jpg", "obama_2.jpg", "biden_1.jpg", "biden_2.jpg", "kit_harington_1.jpg", "rose_leslie_1.jpg",
-            "alex_lacamoire_2.jpg", "kit_harington_2.jpg", "rose_leslie_2.jpg", "biden_lfw_1.jpg"]
+ONE_FACE = [
+    "obama_1.jpg",
+    "obama_2.jpg",
+    "biden_1.jpg",
+    "biden_2.jpg",
+    "kit_harington_1.jpg",
+    "rose_leslie_1.jpg",
+    "alex_lacamoire_2.jpg",
+    "kit_harington_2.jpg",
+    "rose_leslie_2.jpg",
+    "biden_lfw_1.jpg",
+]
 
 
 def photo_variants(count: int, names: list[str] = ONE_FACE, salt: int = 0) -> list[tuple[str, bytes]]:

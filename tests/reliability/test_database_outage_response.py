@@ -1,11 +1,12 @@
 """The 500 handler answers a database outage with a clean 503 (fast check; the real outage
 is tests/reliability/test_database_restart.py)."""
+
 from __future__ import annotations
 
+import pytest
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
-import pytest
 
 
 def refuse(*args, **kwargs):
@@ -15,7 +16,9 @@ def refuse(*args, **kwargs):
 TEXT = "text/plain; charset=utf-8"
 
 
-@pytest.mark.parametrize("path,content_type", [("/", TEXT), ("/healthz", TEXT), ("/api/v1/departments/", "application/json")])
+@pytest.mark.parametrize(
+    "path,content_type", [("/", TEXT), ("/healthz", TEXT), ("/api/v1/departments/", "application/json")]
+)
 def test_a_request_during_a_database_outage_gets_a_503_with_retry_after(db, monkeypatch, path, content_type):
     with monkeypatch.context() as down:  # undone before the test database is rolled back
         down.setattr(CursorWrapper, "execute", refuse)

@@ -1,11 +1,12 @@
 """Redis down (stopped, or frozen) when a photo is uploaded: the upload succeeds and the
 photo is processed once Redis is back, through the periodic sweep."""
+
 from __future__ import annotations
 
 import time
 
-from django.test import Client
 import pytest
+from django.test import Client
 
 from departments.models import Department
 from faces.models import Image
@@ -55,8 +56,9 @@ def sweep_then_process(start_worker, settings, image_ids: list[int]) -> None:
     settings.SWEEP_QUEUED_AFTER_SECONDS = 0
     assert sweep_stuck_images() >= len(image_ids)
     start_worker()
-    wait_for(lambda: set(Image.objects.filter(pk__in=image_ids).values_list("status", flat=True)) == {"done"},
-             timeout=120)
+    wait_for(
+        lambda: set(Image.objects.filter(pk__in=image_ids).values_list("status", flat=True)) == {"done"}, timeout=120
+    )
 
 
 def test_an_upload_while_redis_is_stopped_succeeds_and_is_processed_after_it_returns(

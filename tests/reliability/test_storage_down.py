@@ -1,14 +1,15 @@
 """The S3 endpoint down (moto's server mode on localhost as the S3-compatible store):
 uploads fail with a clear message, leave no row and no object, and work again once it is back."""
+
 from __future__ import annotations
 
 import time
 import uuid
 
 import boto3
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-import pytest
 
 from faces.models import Image
 from faces.services.uploads import StorageUnavailable, image_create
@@ -50,9 +51,16 @@ def s3(settings):
         **settings.STORAGES,
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {"bucket_name": endpoint.bucket, "endpoint_url": endpoint.url, "region_name": "us-east-1",
-                        "access_key": "testing", "secret_key": "testing", "default_acl": None,
-                        "querystring_auth": True, "file_overwrite": False},
+            "OPTIONS": {
+                "bucket_name": endpoint.bucket,
+                "endpoint_url": endpoint.url,
+                "region_name": "us-east-1",
+                "access_key": "testing",
+                "secret_key": "testing",
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
         },
     }
     yield endpoint

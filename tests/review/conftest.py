@@ -1,13 +1,14 @@
 """Fixtures for the review dashboard: photos through the real pipeline, and light rows for access tests."""
+
 from __future__ import annotations
 
 import io
 import uuid
 
+import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
-import pytest
 
 from departments.models import Officer
 from faces.models import Face, Image
@@ -21,8 +22,9 @@ def upload(django_capture_on_commit_callbacks):
 
     def do(name: str, department, user=None) -> Image:
         with django_capture_on_commit_callbacks(execute=True):
-            result = image_create(upload=SimpleUploadedFile(name, photo(name)), department=department,
-                                  uploaded_by=user, filename=name)
+            result = image_create(
+                upload=SimpleUploadedFile(name, photo(name)), department=department, uploaded_by=user, filename=name
+            )
         image = Image.objects.get(pk=result.image.pk)
         assert image.status == Image.Status.DONE, image.error
         return image
@@ -39,8 +41,16 @@ def stored_image(department, name: str = "obama_1.jpg", *, boxes=((10, 10, 60, 6
     digest = uuid.uuid4().hex * 2  # unique, like a hash of distinct bytes would be
     with PILImage.open(io.BytesIO(data)) as im:
         width, height = im.size
-    image = Image(sha256=digest, format="JPEG", department=department, width=width, height=height,
-                  status=Image.Status.DONE, original_filename=name, **fields)
+    image = Image(
+        sha256=digest,
+        format="JPEG",
+        department=department,
+        width=width,
+        height=height,
+        status=Image.Status.DONE,
+        original_filename=name,
+        **fields,
+    )
     image.file.save(f"{digest[:12]}.jpg", ContentFile(data), save=False)
     image.save()
     for x, y, w, h in boxes:

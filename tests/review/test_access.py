@@ -1,4 +1,5 @@
 """Every review view × every role: allowed (200 or a redirect onward), 403, or off to log in."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,16 +30,25 @@ def _target(scene, name: str):
         "identify_next": ("get", reverse("review_identify_next", args=[department.slug]), None),
         "identify_show": ("get", reverse("review_identify", args=[face.pk]), None),
         "identify_decide": ("post", reverse("review_identify", args=[face.pk]), {"action": "civilian"}),
-        "new_officer": ("post", reverse("review_new_officer", args=[face.pk]),
-                        {"first_name": "Sam", "last_name": "Reyes", "badge_number": "2002"}),
+        "new_officer": (
+            "post",
+            reverse("review_new_officer", args=[face.pk]),
+            {"first_name": "Sam", "last_name": "Reyes", "badge_number": "2002"},
+        ),
         "gallery_show": ("get", reverse("review_gallery", args=[officer.pk]), None),
-        "gallery_update": ("post", reverse("review_gallery", args=[officer.pk]),
-                           {"action": "feature", "face": scene["gallery_face"].pk}),
+        "gallery_update": (
+            "post",
+            reverse("review_gallery", args=[officer.pk]),
+            {"action": "feature", "face": scene["gallery_face"].pk},
+        ),
         "decisions": ("get", reverse("review_decisions"), None),
         "undo": ("post", reverse("review_decision_undo", args=[scene["decision"].pk]), {}),
         "jurisdictions": ("get", reverse("review_jurisdictions"), None),
-        "switch": ("post", reverse("review_jurisdiction_switch", args=[department.slug]),
-                   {"allowed": "false", "reason": "Council vote"}),
+        "switch": (
+            "post",
+            reverse("review_jurisdiction_switch", args=[department.slug]),
+            {"allowed": "false", "reason": "Council vote"},
+        ),
         "photo": ("get", reverse("review_image_photo", args=[scene["to_sort"].pk]), None),
         "crop": ("get", reverse("review_face_crop", args=[face.pk]), None),
     }[name]
@@ -80,8 +90,17 @@ def test_each_role_gets_what_the_table_says(scene, users, view, role, expected):
         assert response.status_code == expected, response.content[:500]
 
 
-@pytest.mark.parametrize("name", ["review_sort", "review_identify", "review_gallery", "review_image_photo",
-                                  "review_face_crop", "review_decision_undo"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "review_sort",
+        "review_identify",
+        "review_gallery",
+        "review_image_photo",
+        "review_face_crop",
+        "review_decision_undo",
+    ],
+)
 def test_it_answers_404_for_missing_items_to_reviewers_but_login_to_strangers(users, name):
     url = reverse(name, args=[987654321])
     method = "post" if name == "review_decision_undo" else "get"
@@ -109,8 +128,9 @@ def test_an_unapproved_volunteer_is_told_they_wait_for_approval(users):
     assert b"waiting for an administrator" in response.content
 
 
-def test_a_coordinator_sees_only_their_own_department_on_the_jurisdiction_page(users, allowed_department,
-                                                                              other_department):
+def test_a_coordinator_sees_only_their_own_department_on_the_jurisdiction_page(
+    users, allowed_department, other_department
+):
     page = client_for(users["other_coordinator"]).get(reverse("review_jurisdictions")).content.decode()
     assert other_department.name in page
     assert allowed_department.name not in page

@@ -1,13 +1,14 @@
 """Queues: two volunteers never get the same item; skips are remembered; claims expire."""
+
 from __future__ import annotations
 
-from datetime import timedelta
 import threading
+from datetime import timedelta
 
+import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-import pytest
 
 from faces.models import Decision, Image
 from review import services
@@ -62,10 +63,12 @@ def test_many_concurrent_claimers_each_get_a_different_face(allowed_department):
     volunteers = [make_user(f"v{i}", role="volunteer") for i in range(6)]
     for _ in range(4):
         stored_image(allowed_department, contains_officers=True)
-    results = _claim_in_threads([
-        lambda v=v: services.claim_next(user=v, department=allowed_department, kind=QueueKind.IDENTIFY)
-        for v in volunteers
-    ])
+    results = _claim_in_threads(
+        [
+            lambda v=v: services.claim_next(user=v, department=allowed_department, kind=QueueKind.IDENTIFY)
+            for v in volunteers
+        ]
+    )
     claimed = [r for r in results if r is not None]
     assert len(claimed) == 4 and len(set(claimed)) == 4  # four faces, four volunteers; two got nothing
     assert Claim.objects.count() == 4

@@ -1,4 +1,5 @@
 """Dashboard queues and progress, the leaderboard, and the private photo views."""
+
 from __future__ import annotations
 
 from django.urls import reverse
@@ -53,8 +54,11 @@ def test_the_photo_and_face_crop_are_served_privately_to_reviewers(users, scene)
 
 
 def test_the_sort_page_shows_boxes_and_hints_as_hints(users, allowed_department):
-    image = stored_image(allowed_department, boxes=[(10, 10, 60, 60), (100, 20, 50, 50)],
-                         labels={"people_count": 3, "face_count": 2, "likely_officers": None})
+    image = stored_image(
+        allowed_department,
+        boxes=[(10, 10, 60, 60), (100, 20, 50, 50)],
+        labels={"people_count": 3, "face_count": 2, "likely_officers": None},
+    )
     page = client_for(users["volunteer"]).get(reverse("review_sort", args=[image.pk])).content.decode()
     assert '<rect x="100" y="20" width="50" height="50"' in page
     assert "3 standing people detected" in page and "Only hints" in page
@@ -63,9 +67,14 @@ def test_the_sort_page_shows_boxes_and_hints_as_hints(users, allowed_department)
 
 def test_review_pages_carry_no_inline_script_or_style(users, scene):
     client = client_for(users["admin"])
-    for url in (reverse("review_dashboard"), reverse("review_sort", args=[scene["to_sort"].pk]),
-                reverse("review_identify", args=[scene["face"].pk]), reverse("review_jurisdictions"),
-                reverse("review_gallery", args=[scene["officer"].pk]), reverse("review_decisions"),
-                reverse("review_leaderboard")):
+    for url in (
+        reverse("review_dashboard"),
+        reverse("review_sort", args=[scene["to_sort"].pk]),
+        reverse("review_identify", args=[scene["face"].pk]),
+        reverse("review_jurisdictions"),
+        reverse("review_gallery", args=[scene["officer"].pk]),
+        reverse("review_decisions"),
+        reverse("review_leaderboard"),
+    ):
         page = client.get(url).content.decode()
         assert "style=" not in page and "<script>" not in page and "onclick" not in page, url

@@ -1,4 +1,5 @@
 """Gallery curation: use for recognition only where the policy allows it; the featured face."""
+
 from __future__ import annotations
 
 from django.urls import reverse
@@ -27,8 +28,9 @@ def test_a_volunteer_takes_a_face_out_of_the_gallery_and_back(users, scene):
 
 
 def test_it_refuses_gallery_use_where_recognition_is_not_allowed(users, disallowed_department):
-    officer = Officer.objects.create(department=disallowed_department, first_name="Lee", last_name="Noor",
-                                     badge_number="9")
+    officer = Officer.objects.create(
+        department=disallowed_department, first_name="Lee", last_name="Noor", badge_number="9"
+    )
     face = stored_image(disallowed_department).faces.get()
     face_identify(face, officer=officer, actor=users["volunteer"], use_for_recognition=False)
     response = _post(users["admin"], officer, action="use", face=face.pk)

@@ -1,15 +1,30 @@
 """Hostile input to every review form: clear refusals, never a 500, nothing half-saved."""
+
 from __future__ import annotations
 
-from django.urls import reverse
 import pytest
+from django.urls import reverse
 
 from departments.models import Department, Officer, RecognitionChange
 from faces.models import Decision, Face, Image
 from tests.conftest import client_for
 
-GARBAGE = ["", " ", "maybe", "-1", "0", "1e309", "NaN", "9" * 40, "' OR 1=1 --", "<script>alert(1)</script>",
-           "\x00", "é" * 5000, "[]", "{}"]
+GARBAGE = [
+    "",
+    " ",
+    "maybe",
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "9" * 40,
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "\x00",
+    "é" * 5000,
+    "[]",
+    "{}",
+]
 
 
 def _unchanged(scene):
@@ -21,8 +36,9 @@ def _unchanged(scene):
 @pytest.mark.parametrize("value", GARBAGE)
 def test_sort_refuses_anything_but_yes_no_skip(users, scene, value):
     decisions = Decision.objects.count()
-    response = client_for(users["volunteer"]).post(reverse("review_sort", args=[scene["to_sort"].pk]),
-                                                   {"answer": value})
+    response = client_for(users["volunteer"]).post(
+        reverse("review_sort", args=[scene["to_sort"].pk]), {"answer": value}
+    )
     assert response.status_code == 400
     assert _unchanged(scene) and Decision.objects.count() == decisions
 
@@ -42,8 +58,9 @@ def test_a_suggestion_id_of_another_face_is_refused(users, scene, officer):
     from faces.models import MatchSuggestion
 
     other = MatchSuggestion.objects.create(face=scene["gallery_face"], officer=officer, distance=0.2, rank=1)
-    client_for(users["volunteer"]).post(reverse("review_identify", args=[scene["face"].pk]),
-                                        {"action": "confirm", "suggestion": other.pk})
+    client_for(users["volunteer"]).post(
+        reverse("review_identify", args=[scene["face"].pk]), {"action": "confirm", "suggestion": other.pk}
+    )
     assert _unchanged(scene)
 
 
@@ -63,20 +80,35 @@ def test_new_officer_refuses_oversized_or_control_characters(users, scene, field
     assert Officer.objects.count() == before and _unchanged(scene)
 
 
-@pytest.mark.parametrize("data", [
-    {}, {"action": "feature"}, {"action": "explode", "face": "1"}, {"action": "use", "face": "abc"},
-    {"action": "use", "face": "-5"}, {"action": "use", "face": "9" * 40}, {"action": "feature", "face": "999999"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"action": "feature"},
+        {"action": "explode", "face": "1"},
+        {"action": "use", "face": "abc"},
+        {"action": "use", "face": "-5"},
+        {"action": "use", "face": "9" * 40},
+        {"action": "feature", "face": "999999"},
+    ],
+)
 def test_gallery_refuses_garbage(users, scene, data):
     response = client_for(users["volunteer"]).post(reverse("review_gallery", args=[scene["officer"].pk]), data)
     assert response.status_code == 400
     assert not Decision.objects.filter(kind=Decision.Kind.CURATE).exists()
 
 
-@pytest.mark.parametrize("data", [
-    {}, {"allowed": "maybe", "reason": "x"}, {"allowed": "false"}, {"allowed": "false", "reason": "\t\n "},
-    {"allowed": "false", "reason": "r" * 5000, "confirm": "on"}, {"allowed": ["true", "false"], "reason": "x"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"allowed": "maybe", "reason": "x"},
+        {"allowed": "false"},
+        {"allowed": "false", "reason": "\t\n "},
+        {"allowed": "false", "reason": "r" * 5000, "confirm": "on"},
+        {"allowed": ["true", "false"], "reason": "x"},
+    ],
+)
 def test_the_switch_refuses_garbage(users, allowed_department, data):
     response = client_for(users["admin"]).post(
         reverse("review_jurisdiction_switch", args=[allowed_department.slug]), data

@@ -1,8 +1,9 @@
 """Identify with the real pipeline: confirm feeds the gallery, reject is final, the gate holds."""
+
 from __future__ import annotations
 
-from django.urls import reverse
 import pytest
+from django.urls import reverse
 
 from departments.models import Department, Officer
 from faces.models import Decision, Face, MatchSuggestion
@@ -27,8 +28,9 @@ def gallery_of_obama(users, upload, allowed_department, officer):
     """obama_1 uploaded and identified (through the dashboard) as `officer`, usable for recognition."""
     face = _only_face(upload("obama_1.jpg", allowed_department))
     assert face.embedding is not None
-    response = _post(client_for(users["volunteer"]), face, action="identify", officer=officer.pk,
-                     use_for_recognition="on")
+    response = _post(
+        client_for(users["volunteer"]), face, action="identify", officer=officer.pk, use_for_recognition="on"
+    )
     assert response.status_code == 302
     face.refresh_from_db()
     assert face.officer_id == officer.pk and face.use_for_recognition
@@ -107,11 +109,10 @@ def test_suggestions_disappear_and_cannot_be_confirmed_once_the_department_forbi
     assert face.officer_id is None and suggestion.status == MatchSuggestion.Status.PENDING
 
 
-def test_a_suggestion_naming_an_officer_of_a_disallowed_department_is_never_shown(
-    users, scene, disallowed_department
-):
-    outsider = Officer.objects.create(department=disallowed_department, first_name="Casey", last_name="Outland",
-                                      badge_number="77")
+def test_a_suggestion_naming_an_officer_of_a_disallowed_department_is_never_shown(users, scene, disallowed_department):
+    outsider = Officer.objects.create(
+        department=disallowed_department, first_name="Casey", last_name="Outland", badge_number="77"
+    )
     stale = MatchSuggestion.objects.create(face=scene["face"], officer=outsider, distance=0.3, rank=1)
     client = client_for(users["volunteer"])
     page = client.get(reverse("review_identify", args=[scene["face"].pk])).content.decode()
@@ -130,8 +131,7 @@ def test_not_an_officer_marks_the_face_a_civilian(users, scene):
 
 
 def test_it_refuses_to_identify_a_face_as_an_officer_of_another_department(users, scene, other_department):
-    stranger = Officer.objects.create(department=other_department, first_name="Pat", last_name="Else",
-                                      badge_number="5")
+    stranger = Officer.objects.create(department=other_department, first_name="Pat", last_name="Else", badge_number="5")
     response = _post(client_for(users["volunteer"]), scene["face"], action="identify", officer=stranger.pk)
     assert response.status_code == 400
     assert Face.objects.get(pk=scene["face"].pk).officer_id is None

@@ -1,4 +1,5 @@
 """The administrators' jurisdiction page: states, rules, audit, and the two-step switch."""
+
 from __future__ import annotations
 
 from django.urls import reverse
@@ -12,8 +13,9 @@ def _switch(user, department, **data):
     return client_for(user).post(reverse("review_jurisdiction_switch", args=[department.slug]), data)
 
 
-def test_the_page_shows_each_department_its_state_and_the_rules(users, allowed_department, illinois_department,
-                                                                disallowed_department):
+def test_the_page_shows_each_department_its_state_and_the_rules(
+    users, allowed_department, illinois_department, disallowed_department
+):
     page = client_for(users["admin"]).get(reverse("review_jurisdictions")).content.decode()
     for department in (allowed_department, illinois_department, disallowed_department):
         assert department.name in page
@@ -71,8 +73,9 @@ def test_disabling_shows_what_will_be_purged_then_purges_and_audits(users, uploa
     assert "Council vote" in page and "2 embeddings, 1 suggestions" in page
 
 
-def test_enabling_shows_the_backfill_and_its_progress(users, upload, disallowed_department,
-                                                     django_capture_on_commit_callbacks):
+def test_enabling_shows_the_backfill_and_its_progress(
+    users, upload, disallowed_department, django_capture_on_commit_callbacks
+):
     upload("obama_1.jpg", disallowed_department)
     upload("biden_1.jpg", disallowed_department)
     assert not Face.objects.filter(embedding__isnull=False).exists()

@@ -1,8 +1,9 @@
 """Undo: a coordinator of the department (or an administrator) restores the state before."""
+
 from __future__ import annotations
 
-from django.urls import reverse
 import pytest
+from django.urls import reverse
 
 from faces.models import Decision, Face, Image, MatchSuggestion
 from faces.services.review import face_identify, image_sort
@@ -62,8 +63,9 @@ def test_undoing_a_civilian_mark_brings_the_face_back(users, scene):
 
 def test_undoing_a_confirmation_reopens_the_suggestion(users, scene, officer):
     suggestion = MatchSuggestion.objects.create(face=scene["face"], officer=officer, distance=0.35, rank=1)
-    client_for(users["volunteer"]).post(reverse("review_identify", args=[scene["face"].pk]),
-                                        {"action": "confirm", "suggestion": suggestion.pk})
+    client_for(users["volunteer"]).post(
+        reverse("review_identify", args=[scene["face"].pk]), {"action": "confirm", "suggestion": suggestion.pk}
+    )
     decision = Decision.objects.get(kind=Decision.Kind.CONFIRM)
     _undo(users["coordinator"], decision)
     suggestion.refresh_from_db()
@@ -122,9 +124,7 @@ def test_it_refuses_to_undo_twice_or_to_undo_a_skip(users, scene):
         services.decision_undo(Decision.objects.get(kind=Decision.Kind.SKIP), actor=users["admin"])
 
 
-def test_the_decision_record_lists_who_did_what_and_only_the_coordinators_department(
-    users, scene, other_department
-):
+def test_the_decision_record_lists_who_did_what_and_only_the_coordinators_department(users, scene, other_department):
     from tests.review.conftest import stored_image
 
     elsewhere = stored_image(other_department)

@@ -1,10 +1,11 @@
 """Deleting a photo deletes its faces, embeddings, suggestions, renditions and stored files."""
+
 from __future__ import annotations
 
+import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-import pytest
 
 from faces import services
 from faces.models import Face, MatchSuggestion
@@ -21,8 +22,9 @@ def processed(name, department):
 
 
 @pytest.mark.parametrize("path", ["service", "admin"])
-def test_deleting_a_photo_leaves_nothing_behind(path, allowed_department, officer, admin_user, client,
-                                                django_capture_on_commit_callbacks):
+def test_deleting_a_photo_leaves_nothing_behind(
+    path, allowed_department, officer, admin_user, client, django_capture_on_commit_callbacks
+):
     gallery = processed("obama_1.jpg", allowed_department)
     face_identify(gallery.faces.get(), officer=officer, actor=None)
     image = processed("obama_2.jpg", allowed_department)

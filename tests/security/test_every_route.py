@@ -6,11 +6,12 @@ this module makes sure no route escapes them: a new URL without a line in ROUTES
 empty POST as anonymous, a member of the public and a volunteer (the roles an attacker
 can be), plus CSRF enforcement on every form.
 """
+
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
-import pytest
 
 from departments import policy
 from faces.models import Decision, Face, Image, MatchSuggestion
@@ -25,27 +26,51 @@ ADMIN = "admin"  # administrators only
 
 # name → (access, kwargs key). Keys name objects of the `world` fixture.
 ROUTES: dict[str, tuple[str, str | None]] = {
-    "home": (PUBLIC, None), "healthz": (PUBLIC, None),
-    "department_detail": (PUBLIC, "department_slug"), "officer_search": (PUBLIC, None),
-    "officer_detail": (PUBLIC, "officer"), "image_detail": (PUBLIC, "image"), "image_status": (PUBLIC, "image"),
-    "image_public": (PUBLIC, "image"), "face_crop": (PUBLIC, "gallery_face"),
-    "submit": (UPLOAD, None), "face_create": (UPLOAD, "image"),
-    "face_update": (UPLOAD, "face"), "face_delete": (UPLOAD, "face"),
+    "home": (PUBLIC, None),
+    "healthz": (PUBLIC, None),
+    "department_detail": (PUBLIC, "department_slug"),
+    "officer_search": (PUBLIC, None),
+    "officer_detail": (PUBLIC, "officer"),
+    "image_detail": (PUBLIC, "image"),
+    "image_status": (PUBLIC, "image"),
+    "image_public": (PUBLIC, "image"),
+    "face_crop": (PUBLIC, "gallery_face"),
+    "submit": (UPLOAD, None),
+    "face_create": (UPLOAD, "image"),
+    "face_update": (UPLOAD, "face"),
+    "face_delete": (UPLOAD, "face"),
     "image_original": (VOLUNTEER, "image"),
-    "api:token": (PUBLIC, None), "api:department-list": (PUBLIC, None), "api:department-detail": (PUBLIC, "department"),
-    "api:department-recognition": (ADMIN, "department"), "api:officer-list": (PUBLIC, None),
-    "api:officer-detail": (PUBLIC, "officer"), "api:image-upload": (UPLOAD, None), "api:image-detail": (PUBLIC, "image"),
-    "api:image-faces": (UPLOAD, "image"), "api:image-sort": (VOLUNTEER, "image"), "api:face-identify": (VOLUNTEER, "face"),
-    "api:face-embedding": (ADMIN, "face"), "api:suggestion-confirm": (VOLUNTEER, "suggestion"),
-    "api:suggestion-reject": (VOLUNTEER, "suggestion"), "api:gallery": (ADMIN, None),
-    "api:schema": (PUBLIC, None), "api:docs": (PUBLIC, None),
-    "review_dashboard": (VOLUNTEER, None), "review_leaderboard": (VOLUNTEER, None),
-    "review_sort_next": (VOLUNTEER, "department_slug"), "review_sort": (VOLUNTEER, "image"),
-    "review_identify_next": (VOLUNTEER, "department_slug"), "review_identify": (VOLUNTEER, "face"),
-    "review_new_officer": (VOLUNTEER, "face"), "review_gallery": (VOLUNTEER, "officer"),
-    "review_decisions": (VOLUNTEER, None), "review_decision_undo": (VOLUNTEER, "decision"),
-    "review_jurisdictions": (VOLUNTEER, None), "review_jurisdiction_switch": (ADMIN, "department_slug"),
-    "review_image_photo": (VOLUNTEER, "image"), "review_face_crop": (VOLUNTEER, "face"),
+    "api:token": (PUBLIC, None),
+    "api:department-list": (PUBLIC, None),
+    "api:department-detail": (PUBLIC, "department"),
+    "api:department-recognition": (ADMIN, "department"),
+    "api:officer-list": (PUBLIC, None),
+    "api:officer-detail": (PUBLIC, "officer"),
+    "api:image-upload": (UPLOAD, None),
+    "api:image-detail": (PUBLIC, "image"),
+    "api:image-faces": (UPLOAD, "image"),
+    "api:image-sort": (VOLUNTEER, "image"),
+    "api:face-identify": (VOLUNTEER, "face"),
+    "api:face-embedding": (ADMIN, "face"),
+    "api:suggestion-confirm": (VOLUNTEER, "suggestion"),
+    "api:suggestion-reject": (VOLUNTEER, "suggestion"),
+    "api:gallery": (ADMIN, None),
+    "api:schema": (PUBLIC, None),
+    "api:docs": (PUBLIC, None),
+    "review_dashboard": (VOLUNTEER, None),
+    "review_leaderboard": (VOLUNTEER, None),
+    "review_sort_next": (VOLUNTEER, "department_slug"),
+    "review_sort": (VOLUNTEER, "image"),
+    "review_identify_next": (VOLUNTEER, "department_slug"),
+    "review_identify": (VOLUNTEER, "face"),
+    "review_new_officer": (VOLUNTEER, "face"),
+    "review_gallery": (VOLUNTEER, "officer"),
+    "review_decisions": (VOLUNTEER, None),
+    "review_decision_undo": (VOLUNTEER, "decision"),
+    "review_jurisdictions": (VOLUNTEER, None),
+    "review_jurisdiction_switch": (ADMIN, "department_slug"),
+    "review_image_photo": (VOLUNTEER, "image"),
+    "review_face_crop": (VOLUNTEER, "face"),
 }
 # Third-party routes with their own tests upstream (allauth's flows, Django's admin).
 FOREIGN_PREFIXES = ("admin/", "accounts/")
@@ -79,9 +104,16 @@ def world(users, allowed_department, officer):
     face_identify(gallery_face, officer=officer, actor=users["volunteer"])
     suggestion = MatchSuggestion.objects.create(face=face, officer=officer, distance=0.4, rank=1)
     decision = Decision.objects.filter(face=gallery_face).latest("pk")
-    return {"image": image.pk, "face": face.pk, "gallery_face": gallery_face.pk, "officer": officer.pk,
-            "suggestion": suggestion.pk, "decision": decision.pk, "department": allowed_department.pk,
-            "department_slug": allowed_department.slug}
+    return {
+        "image": image.pk,
+        "face": face.pk,
+        "gallery_face": gallery_face.pk,
+        "officer": officer.pk,
+        "suggestion": suggestion.pk,
+        "decision": decision.pk,
+        "department": allowed_department.pk,
+        "department_slug": allowed_department.slug,
+    }
 
 
 def url_for(name: str, world: dict) -> str:
@@ -99,10 +131,12 @@ def url_for(name: str, world: dict) -> str:
 def state(department) -> tuple:
     """Everything an unauthorised request might change."""
     return (
-        Image.objects.count(), Face.objects.count(),
+        Image.objects.count(),
+        Face.objects.count(),
         tuple(Face.objects.order_by("pk").values_list("officer_id", "is_civilian", "use_for_recognition")),
         tuple(MatchSuggestion.objects.order_by("pk").values_list("status", flat=True)),
-        Decision.objects.count(), tuple(Image.objects.order_by("pk").values_list("contains_officers", flat=True)),
+        Decision.objects.count(),
+        tuple(Image.objects.order_by("pk").values_list("contains_officers", flat=True)),
         policy.recognition_allowed(department),
     )
 
@@ -126,8 +160,18 @@ def test_no_route_fails_or_leaks_for_people_without_rights(name, role, users, wo
         assert state(allowed_department) == before, f"{url} changed something for {role}"
 
 
-HTML_FORMS = ["submit", "face_create", "face_update", "face_delete", "review_sort", "review_identify",
-              "review_new_officer", "review_gallery", "review_decision_undo", "review_jurisdiction_switch"]
+HTML_FORMS = [
+    "submit",
+    "face_create",
+    "face_update",
+    "face_delete",
+    "review_sort",
+    "review_identify",
+    "review_new_officer",
+    "review_gallery",
+    "review_decision_undo",
+    "review_jurisdiction_switch",
+]
 
 
 @pytest.mark.parametrize("name", HTML_FORMS)
@@ -135,8 +179,10 @@ def test_every_form_refuses_a_post_without_its_csrf_token(name, users, world, al
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["admin"])
     before = state(allowed_department)
-    response = client.post(url_for(name, world), {"contains_officers": "yes", "reason": "x", "allowed": "false",
-                                                  "x": 1, "y": 1, "w": 50, "h": 50})
+    response = client.post(
+        url_for(name, world),
+        {"contains_officers": "yes", "reason": "x", "allowed": "false", "x": 1, "y": 1, "w": 50, "h": 50},
+    )
     assert response.status_code == 403
     assert state(allowed_department) == before
 
@@ -149,9 +195,9 @@ def test_api_session_writes_need_csrf_but_tokens_do_not(users, world):
     from rest_framework.authtoken.models import Token
 
     token = Token.objects.create(user=users["volunteer"])
-    response = Client(enforce_csrf_checks=True).post(url, {"contains_officers": True},
-                                                     content_type="application/json",
-                                                     HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = Client(enforce_csrf_checks=True).post(
+        url, {"contains_officers": True}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
     assert response.status_code == 200
     assert Image.objects.get(pk=world["image"]).contains_officers is True
 

@@ -3,14 +3,15 @@
 Each file gets a clear 4xx with a message, or is accepted; never a 5xx, never a row or a
 stored file for a refused one, and the good files of a batch are unaffected.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-import pytest
 
 from faces.models import Image
 from tests.hostile import corpus, corpus_ids
@@ -27,10 +28,13 @@ def anonymous():
 
 
 @pytest.mark.parametrize("item", corpus(), ids=corpus_ids())
-def test_each_hostile_file_through_the_api_is_refused_clearly_or_accepted(item, anonymous, allowed_department,
-                                                                          settings):
-    response = anonymous.post(reverse("api:image-upload"),
-                              {"file": SimpleUploadedFile(item.name, item.read()), "department": allowed_department.pk})
+def test_each_hostile_file_through_the_api_is_refused_clearly_or_accepted(
+    item, anonymous, allowed_department, settings
+):
+    response = anonymous.post(
+        reverse("api:image-upload"),
+        {"file": SimpleUploadedFile(item.name, item.read()), "department": allowed_department.pk},
+    )
     if item.accepted:
         assert response.status_code == 201, response.content
         assert Image.objects.count() == 1
@@ -43,9 +47,11 @@ def test_each_hostile_file_through_the_api_is_refused_clearly_or_accepted(item, 
 
 @pytest.mark.parametrize("item", corpus(), ids=corpus_ids())
 def test_each_hostile_file_through_the_form_gets_its_own_answer(item, anonymous, allowed_department, settings):
-    response = anonymous.post(reverse("submit"), {"department": allowed_department.pk,
-                                                  "photos": SimpleUploadedFile(item.name, item.read())},
-                              HTTP_ACCEPT="application/json")
+    response = anonymous.post(
+        reverse("submit"),
+        {"department": allowed_department.pk, "photos": SimpleUploadedFile(item.name, item.read())},
+        HTTP_ACCEPT="application/json",
+    )
     result = response.json()["results"][0]
     if item.accepted:
         assert response.status_code == 200 and result["ok"] is True
@@ -56,15 +62,22 @@ def test_each_hostile_file_through_the_form_gets_its_own_answer(item, anonymous,
 
 
 def test_a_whole_hostile_batch_through_the_form_keeps_exactly_the_good_files(anonymous, allowed_department, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon_upload": "1000/hour"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon_upload": "1000/hour"},
+    }
     files = list(corpus())
     from faces.forms import MAX_FILES_PER_REQUEST
 
     for start in range(0, len(files), MAX_FILES_PER_REQUEST):
-        chunk = files[start:start + MAX_FILES_PER_REQUEST]
-        response = anonymous.post(reverse("submit"), {"department": allowed_department.pk, "photos": [
-            SimpleUploadedFile(item.name, item.read()) for item in chunk]})
+        chunk = files[start : start + MAX_FILES_PER_REQUEST]
+        response = anonymous.post(
+            reverse("submit"),
+            {
+                "department": allowed_department.pk,
+                "photos": [SimpleUploadedFile(item.name, item.read()) for item in chunk],
+            },
+        )
         assert response.status_code == 200
         page = response.content.decode()
         for item in chunk:

@@ -4,6 +4,7 @@ The photos are public test images from open-source face-recognition projects (se
 tests/data/faces/README.md for their sources and licences); the officers' names are
 fictional. Photos are processed in this process so the demo has a gallery at once.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,8 +39,11 @@ OFFICERS = [
     ("riverside-sheriff", "Taylor", "Brooks", "301", "Deputy", "Jail Division", None),
 ]
 
-UNIDENTIFIED = [("springfield-pd", "obama_2.jpg"), ("chicago-pd", "group_obama_biden.jpg"),
-                ("riverside-sheriff", "kit_harington_2.jpg")]
+UNIDENTIFIED = [
+    ("springfield-pd", "obama_2.jpg"),
+    ("chicago-pd", "group_obama_biden.jpg"),
+    ("riverside-sheriff", "kit_harington_2.jpg"),
+]
 
 
 class Command(BaseCommand):
@@ -56,7 +60,8 @@ class Command(BaseCommand):
                 )
         for slug, first, last, badge, rank, unit, photo in OFFICERS:
             officer, _ = Officer.objects.get_or_create(
-                department=departments[slug], badge_number=badge,
+                department=departments[slug],
+                badge_number=badge,
                 defaults={"first_name": first, "last_name": last, "rank": rank, "unit": unit},
             )
             if photo:
@@ -66,9 +71,11 @@ class Command(BaseCommand):
                     Officer.objects.filter(pk=officer.pk, featured_face__isnull=True).update(featured_face=face)
         for slug, photo in UNIDENTIFIED:
             self._process(departments[slug], photo)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo ready: {Department.objects.count()} departments, {Officer.objects.count()} officers."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {Department.objects.count()} departments, {Officer.objects.count()} officers."
+            )
+        )
 
     def _process(self, department: Department, filename: str) -> Face | None:
         data = (PHOTOS / filename).read_bytes()

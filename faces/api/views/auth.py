@@ -4,6 +4,7 @@ django-axes guards this door too: `authenticate()` goes through AxesStandaloneBa
 every wrong password is recorded and, once locked out, even the right password is
 refused here with 429 and Retry-After (the same lock as the login page).
 """
+
 from __future__ import annotations
 
 from axes.helpers import get_cool_off, get_lockout_message
@@ -33,7 +34,9 @@ class TokenView(ObtainAuthToken):
                 cool_off = get_cool_off(request._request)
                 seconds = int(cool_off.total_seconds()) if cool_off else 3600
                 raise ApiError(
-                    str(get_lockout_message()), status_code=429, code="locked_out",
+                    str(get_lockout_message()),
+                    status_code=429,
+                    code="locked_out",
                     headers={"Retry-After": str(max(seconds, 1))},
                 ) from None
             raise

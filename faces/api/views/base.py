@@ -1,4 +1,5 @@
 """What every API view shares: authentication order, read throttle, a bound on body size."""
+
 from __future__ import annotations
 
 from django.conf import settings

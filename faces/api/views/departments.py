@@ -1,4 +1,5 @@
 """Departments: public reads; the recognition switch for administrators."""
+
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
@@ -39,15 +40,20 @@ class DepartmentRecognition(ApiViewMixin, APIView):
     permission_classes = [CanChangeRecognition]
     throttle_classes: list = []
 
-    @extend_schema(request=RecognitionChangeSerializer, responses={200: RecognitionResultSerializer},
-                   summary="Turn a department's facial recognition on or off (administrators)")
+    @extend_schema(
+        request=RecognitionChangeSerializer,
+        responses={200: RecognitionResultSerializer},
+        summary="Turn a department's facial recognition on or off (administrators)",
+    )
     def post(self, request: Request, pk: int) -> Response:
         department = get_object_or_404(Department, pk=pk)
         serializer = RecognitionChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             result = policy.department_set_recognition(
-                department, allowed=serializer.validated_data["allowed"], actor=request.user,
+                department,
+                allowed=serializer.validated_data["allowed"],
+                actor=request.user,
                 reason=serializer.validated_data["reason"],
             )
         except policy.RecognitionPolicyError as exc:

@@ -4,6 +4,7 @@ The split view delivers its start-up script as a separate request, so the page w
 under our strict CSP (script-src 'self'); Swagger UI itself is vendored under
 static/vendor/swagger-ui (Apache-2.0), never loaded from a CDN.
 """
+
 from __future__ import annotations
 
 from django.templatetags.static import static

@@ -1,4 +1,5 @@
 """Photos: upload (anyone, throttled), read, draw a face box, sort (volunteers)."""
+
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
@@ -13,7 +14,11 @@ from faces.api import selectors
 from faces.api.exceptions import ApiError
 from faces.api.permissions import IsVolunteer
 from faces.api.serializers import (
-    FaceBoxSerializer, FaceSerializer, ImageCreatedSerializer, ImageDetailSerializer, ImageUploadSerializer,
+    FaceBoxSerializer,
+    FaceSerializer,
+    ImageCreatedSerializer,
+    ImageDetailSerializer,
+    ImageUploadSerializer,
     SortSerializer,
 )
 from faces.api.views.base import ApiViewMixin
@@ -24,30 +29,35 @@ from faces.services.uploads import InvalidBox, StorageUnavailable, face_box_crea
 from faces.throttles import UPLOAD_THROTTLES, RecognitionThrottle
 
 
-
 class ImageUpload(ApiViewMixin, APIView):
     """POST images/: multipart {file, department}."""
 
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = list(UPLOAD_THROTTLES)
 
-    @extend_schema(request={"multipart/form-data": ImageUploadSerializer},
-                   responses={201: ImageCreatedSerializer, 200: ImageCreatedSerializer},
-                   summary="Upload a photo (a duplicate returns the existing photo with duplicate=true)")
+    @extend_schema(
+        request={"multipart/form-data": ImageUploadSerializer},
+        responses={201: ImageCreatedSerializer, 200: ImageCreatedSerializer},
+        summary="Upload a photo (a duplicate returns the existing photo with duplicate=true)",
+    )
     def post(self, request: Request) -> Response:
         # An oversize body was already refused unread (ApiViewMixin.initial).
         serializer = ImageUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
         try:
-            result = image_create(upload=upload, department=serializer.validated_data["department"],
-                                  uploaded_by=request.user, filename=getattr(upload, "name", ""))
+            result = image_create(
+                upload=upload,
+                department=serializer.validated_data["department"],
+                uploaded_by=request.user,
+                filename=getattr(upload, "name", ""),
+            )
         except ImageRejected as exc:
-            raise ApiError(str(exc), status_code=exc.http_status, errors={"file": [str(exc)]},
-                           code=exc.code) from exc
+            raise ApiError(str(exc), status_code=exc.http_status, errors={"file": [str(exc)]}, code=exc.code) from exc
         except StorageUnavailable as exc:
-            raise ApiError(str(exc), status_code=503, code="storage_unavailable",
-                           headers={"Retry-After": "60"}) from exc
+            raise ApiError(
+                str(exc), status_code=503, code="storage_unavailable", headers={"Retry-After": "60"}
+            ) from exc
         body = ImageCreatedSerializer(result.image, context={"duplicate": not result.created}).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -81,15 +91,19 @@ class ImageSort(ApiViewMixin, APIView):
     permission_classes = [IsVolunteer]
     throttle_classes: list = []
 
-    @extend_schema(request=SortSerializer, responses={200: ImageDetailSerializer},
-                   summary="Say whether the photo shows police officers (volunteers)")
+    @extend_schema(
+        request=SortSerializer,
+        responses={200: ImageDetailSerializer},
+        summary="Say whether the photo shows police officers (volunteers)",
+    )
     def post(self, request: Request, pk: int) -> Response:
         image = get_object_or_404(Image, pk=pk)
         serializer = SortSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            image = review.image_sort(image, contains_officers=serializer.validated_data["contains_officers"],
-                                      actor=request.user)
+            image = review.image_sort(
+                image, contains_officers=serializer.validated_data["contains_officers"], actor=request.user
+            )
         except review.ReviewError as exc:
             raise ApiError(str(exc), code="review_error") from exc
         return Response(ImageDetailSerializer(selectors.image_for_api(image)).data)

@@ -1,4 +1,5 @@
 """Officers: public search and profiles; creation by administrators and coordinators."""
+
 from __future__ import annotations
 
 from rest_framework import generics, status
@@ -31,9 +32,13 @@ class OfficerList(ApiViewMixin, generics.ListCreateAPIView):
         # A ValidationError from the service (duplicate badge, lengths) becomes a 400 with
         # field errors in faces.api.exceptions.
         officer = officer_create(
-            department=data["department"], first_name=data.get("first_name", ""),
-            last_name=data.get("last_name", ""), badge_number=data["badge_number"], rank=data.get("rank", ""),
-            unit=data.get("unit", ""), actor=request.user,
+            department=data["department"],
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            badge_number=data["badge_number"],
+            rank=data.get("rank", ""),
+            unit=data.get("unit", ""),
+            actor=request.user,
         )
         return Response(OfficerSerializer(officer).data, status=status.HTTP_201_CREATED)
 

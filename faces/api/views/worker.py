@@ -4,11 +4,12 @@ A GPU machine may compute embeddings, but the gate stays on this server: the gal
 lists only allowed departments (selectors.gallery_faces) and every vector is written
 through face_store_embedding, which locks the departments and re-checks the policy.
 """
+
 from __future__ import annotations
 
+import numpy as np
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-import numpy as np
 from rest_framework import generics
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -51,8 +52,11 @@ class FaceEmbedding(ApiViewMixin, APIView):
     permission_classes = [IsAdministrator]
     throttle_classes = [RecognitionThrottle]  # a stored vector is searched at once
 
-    @extend_schema(request=EmbeddingSerializer, responses={200: FaceSerializer},
-                   summary="Store a vector computed elsewhere and search the gallery (administrators)")
+    @extend_schema(
+        request=EmbeddingSerializer,
+        responses={200: FaceSerializer},
+        summary="Store a vector computed elsewhere and search the gallery (administrators)",
+    )
     def post(self, request: Request, pk: int) -> Response:
         face = get_object_or_404(Face.objects.defer("embedding").select_related("image"), pk=pk)
         serializer = EmbeddingSerializer(data=request.data)

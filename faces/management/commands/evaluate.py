@@ -6,6 +6,7 @@
 Embeddings are computed by the project's own pipeline and only for a department where the
 recognition policy allows it: evaluation is biometric work like any other.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,13 +29,15 @@ class Command(BaseCommand):
         parser.add_argument("--root", required=True, help="folder holding <identity>/<identity>_NNNN.jpg")
         parser.add_argument("--pairs", help="LFW-format pairs file (verification)")
         parser.add_argument("--identify", action="store_true", help="also measure rank-1 identification")
-        parser.add_argument("--department", required=True,
-                            help="slug of a department where facial recognition is allowed")
+        parser.add_argument(
+            "--department", required=True, help="slug of a department where facial recognition is allowed"
+        )
         parser.add_argument("--threshold", type=float, default=None, help="default: FACES_MATCH_THRESHOLD")
         parser.add_argument("--gallery-size", type=int, default=2, help="gallery images per identity (default 2)")
         parser.add_argument("--jitters", type=int, default=None, help="default: FACES_EMBED_JITTERS")
-        parser.add_argument("--landmark-model", choices=LANDMARK_MODELS, default=None,
-                            help="default: FACES_LANDMARK_MODEL")
+        parser.add_argument(
+            "--landmark-model", choices=LANDMARK_MODELS, default=None, help="default: FACES_LANDMARK_MODEL"
+        )
         parser.add_argument("--upsample", type=int, default=None, help="default: FACES_UPSAMPLE")
         parser.add_argument("--max-side", type=int, default=None, help="default: FACES_DETECT_MAX_SIDE")
         parser.add_argument("--detector", choices=("hog", "cnn"), default=None, help="default: FACES_DETECTOR")
@@ -57,8 +60,11 @@ class Command(BaseCommand):
         try:
             if pairs:
                 result = evaluation.verify(
-                    pairs, lambda p: (embed(evaluation.image_path(root, *p.left)),
-                                      embed(evaluation.image_path(root, *p.right))),
+                    pairs,
+                    lambda p: (
+                        embed(evaluation.image_path(root, *p.left)),
+                        embed(evaluation.image_path(root, *p.right)),
+                    ),
                     threshold=threshold,
                 )
                 report["verification"] = result.__dict__
@@ -67,7 +73,9 @@ class Command(BaseCommand):
                     name: [v for v in (embed(evaluation.image_path(root, name, n)) for n in numbers) if v is not None]
                     for name, numbers in evaluation.scan_identities(root).items()
                 }
-                report["identification"] = evaluation.identify(identities, gallery_size=options["gallery_size"]).__dict__
+                report["identification"] = evaluation.identify(
+                    identities, gallery_size=options["gallery_size"]
+                ).__dict__
         except RecognitionNotAllowed as exc:  # the flag went off while we were running
             raise CommandError(f"Stopped: facial recognition is no longer allowed for {department.slug}.") from exc
         report["images"] = {"read": len(embed.cache), "no_face": embed.no_face, "unreadable": len(embed.unreadable)}
@@ -92,10 +100,13 @@ class Command(BaseCommand):
             return getattr(settings, setting) if options[name] is None else options[name]
 
         config = evaluation.PipelineSettings(
-            detector=pick("detector", "FACES_DETECTOR"), upsample=pick("upsample", "FACES_UPSAMPLE"),
-            max_side=pick("max_side", "FACES_DETECT_MAX_SIDE"), jitters=pick("jitters", "FACES_EMBED_JITTERS"),
+            detector=pick("detector", "FACES_DETECTOR"),
+            upsample=pick("upsample", "FACES_UPSAMPLE"),
+            max_side=pick("max_side", "FACES_DETECT_MAX_SIDE"),
+            jitters=pick("jitters", "FACES_EMBED_JITTERS"),
             landmark_model=pick("landmark_model", "FACES_LANDMARK_MODEL"),
-            min_face_px=settings.FACES_MIN_FACE_PX, min_score=settings.FACES_MIN_DETECTOR_SCORE,
+            min_face_px=settings.FACES_MIN_FACE_PX,
+            min_score=settings.FACES_MIN_DETECTOR_SCORE,
             max_pixels=settings.FACES_DECODE_MAX_PIXELS,
         )
         if not 0 <= config.upsample <= MAX_UPSAMPLE:
@@ -119,15 +130,23 @@ class Command(BaseCommand):
     def _print(self, report: dict) -> None:
         c, images = report["settings"], report["images"]
         out = self.stdout.write
-        out(f"Settings: detector={c['detector']} upsample={c['upsample']} max_side={c['max_side']} "
-            f"jitters={c['jitters']} landmarks={c['landmark_model']}")
-        out(f"Images: {images['read']} read, {images['no_face']} with no face, {images['unreadable']} unreadable or missing")
+        out(
+            f"Settings: detector={c['detector']} upsample={c['upsample']} max_side={c['max_side']} "
+            f"jitters={c['jitters']} landmarks={c['landmark_model']}"
+        )
+        out(
+            f"Images: {images['read']} read, {images['no_face']} with no face, {images['unreadable']} unreadable or missing"
+        )
         v = report.get("verification")
         if v:
-            out(f"Pairs: {v['pairs']} ({v['same_pairs']} same-person, {v['different_pairs']} different-person); "
-                f"{v['skipped_pairs']} skipped (an image without a face)")
-            out(f"Verification accuracy at threshold {v['threshold']:.3f}: {v['accuracy']:.4f} "
-                f"({v['accuracy_counting_skipped']:.4f} counting skipped pairs as errors)")
+            out(
+                f"Pairs: {v['pairs']} ({v['same_pairs']} same-person, {v['different_pairs']} different-person); "
+                f"{v['skipped_pairs']} skipped (an image without a face)"
+            )
+            out(
+                f"Verification accuracy at threshold {v['threshold']:.3f}: {v['accuracy']:.4f} "
+                f"({v['accuracy_counting_skipped']:.4f} counting skipped pairs as errors)"
+            )
             out(f"Best threshold from sweep: {v['best_threshold']:.3f} with accuracy {v['best_accuracy']:.4f}")
             impostors = len(v["different_distances"])
             note = f"; only {impostors} different-person pairs" if impostors and impostors < 1 / v["far_target"] else ""
@@ -138,6 +157,8 @@ class Command(BaseCommand):
                     out(f"{label} distances: min {min(d):.3f}, median {sorted(d)[len(d) // 2]:.3f}, max {max(d):.3f}")
         i = report.get("identification")
         if i:
-            out(f"Rank-1 identification: {i['probes']} probes against {i['identities']} identities "
+            out(
+                f"Rank-1 identification: {i['probes']} probes against {i['identities']} identities "
                 f"({i['gallery_images']} gallery images): best-distance {i['best_distance']:.4f}, "
-                f"per-identity centroid {i['centroid']:.4f}")
+                f"per-identity centroid {i['centroid']:.4f}"
+            )

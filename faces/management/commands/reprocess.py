@@ -1,4 +1,5 @@
 """Queue photos for processing again: `manage.py reprocess --missing|--all [--department SLUG]`."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -28,8 +29,7 @@ class Command(BaseCommand):
                     raise CommandError(f"No department with slug {options['department']!r}.")
         if options["missing"]:
             images = images.filter(
-                ~Q(status=Image.Status.DONE)
-                | Q(faces__embedding__isnull=True, faces__embedding_skipped_reason="")
+                ~Q(status=Image.Status.DONE) | Q(faces__embedding__isnull=True, faces__embedding_skipped_reason="")
             ).distinct()
         count = 0
         for image in images.only("pk", "status"):

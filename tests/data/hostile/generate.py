@@ -9,14 +9,15 @@ committed or not. MANIFEST.csv says, for each file, whether an upload must be ac
 (sanitised copy stored) or rejected, with the code from
 faces.pipeline.decode.REJECTION_CODES.
 """
+
 from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 import struct
 import sys
 import zlib
+from pathlib import Path
 
 import numpy as np
 from PIL import ExifTags, Image
@@ -117,7 +118,7 @@ def png_16_bit_rgb() -> bytes:
 
 
 def png_16_bit_grey() -> bytes:
-    ramp = (np.linspace(0, 65535, 64).astype(">u2")[None, :].repeat(32, axis=0))
+    ramp = np.linspace(0, 65535, 64).astype(">u2")[None, :].repeat(32, axis=0)
     return png(64, 32, 16, 0, (ramp[y].tobytes() for y in range(32)))
 
 
@@ -137,8 +138,9 @@ def gps_jpeg() -> bytes:
     gps[ExifTags.GPS.GPSLatitude] = (41.0, 52.0, 55.0)
     gps[ExifTags.GPS.GPSLongitudeRef] = "W"
     gps[ExifTags.GPS.GPSLongitude] = (87.0, 37.0, 40.0)
-    return encode(Image.fromarray(displayed_picture()), "JPEG", quality=95, exif=exif.tobytes(),
-                  comment=SECRET.encode())
+    return encode(
+        Image.fromarray(displayed_picture()), "JPEG", quality=95, exif=exif.tobytes(), comment=SECRET.encode()
+    )
 
 
 def oversized_exif_jpeg() -> bytes:
@@ -171,44 +173,92 @@ def polyglot_jpeg_html() -> bytes:
     return jpeg + SCRIPT
 
 
-SVG = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="64" height="32">'
-       b'<rect width="64" height="32" fill="red"/><script>alert(document.cookie)</script></svg>\n')
+SVG = (
+    b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="64" height="32">'
+    b'<rect width="64" height="32" fill="red"/><script>alert(document.cookie)</script></svg>\n'
+)
 
 # (file, bytes, expected outcome, rejection code, note)
 CORPUS: list[tuple[str, object, str, str, str]] = [
-    ("text_named.jpg", lambda: b"Dear council, the officer's badge number was...\n" * 20, "rejected",
-     "not_an_image", "plain text with a .jpg extension"),
+    (
+        "text_named.jpg",
+        lambda: b"Dear council, the officer's badge number was...\n" * 20,
+        "rejected",
+        "not_an_image",
+        "plain text with a .jpg extension",
+    ),
     ("empty.jpg", lambda: b"", "rejected", "empty", "0 bytes"),
     ("png_named.jpg", small_png, "accepted", "", "a PNG with a .jpg extension: judged by decoding"),
     ("jpeg_named.png", small_jpeg, "accepted", "", "a JPEG with a .png extension"),
-    ("jpeg_named.gif", lambda: encode(Image.fromarray(displayed_picture()), "JPEG", quality=80), "accepted", "",
-     "a JPEG with a .gif extension"),
-    ("truncated.jpg", lambda: noisy_jpeg()[: len(noisy_jpeg()) // 2], "rejected", "truncated",
-     "first half of a JPEG"),
-    ("truncated.png", lambda: small_png()[: len(small_png()) // 2], "rejected", "truncated",
-     "first half of a PNG"),
+    (
+        "jpeg_named.gif",
+        lambda: encode(Image.fromarray(displayed_picture()), "JPEG", quality=80),
+        "accepted",
+        "",
+        "a JPEG with a .gif extension",
+    ),
+    ("truncated.jpg", lambda: noisy_jpeg()[: len(noisy_jpeg()) // 2], "rejected", "truncated", "first half of a JPEG"),
+    ("truncated.png", lambda: small_png()[: len(small_png()) // 2], "rejected", "truncated", "first half of a PNG"),
     ("bomb.png", png_bomb, "rejected", "too_many_pixels", "20000x20000 1-bit PNG, ~50 kB"),
     ("bomb.jpg", jpeg_bomb, "rejected", "too_many_pixels", "JPEG header claiming 60000x60000, ~1 kB"),
-    ("frames_10000.gif", gif_10000_frames, "accepted", "",
-     "10,000 1x1 frames: only the first is decoded, stored as PNG"),
-    ("cmyk.jpg", lambda: encode(Image.fromarray(displayed_picture()).convert("CMYK"), "JPEG", quality=95),
-     "accepted", "", "CMYK JPEG, converted to RGB"),
+    (
+        "frames_10000.gif",
+        gif_10000_frames,
+        "accepted",
+        "",
+        "10,000 1x1 frames: only the first is decoded, stored as PNG",
+    ),
+    (
+        "cmyk.jpg",
+        lambda: encode(Image.fromarray(displayed_picture()).convert("CMYK"), "JPEG", quality=95),
+        "accepted",
+        "",
+        "CMYK JPEG, converted to RGB",
+    ),
     ("rgb_16bit.png", png_16_bit_rgb, "accepted", "", "16-bit-per-channel RGB PNG"),
     ("grey_16bit.png", png_16_bit_grey, "accepted", "", "16-bit greyscale PNG"),
-    *[(f"orientation_{n}.jpg", (lambda n=n: oriented_jpeg(n)), "accepted", "",
-       f"EXIF orientation {n}: stored upright, 64x32, red top-left") for n in range(1, 9)],
+    *[
+        (
+            f"orientation_{n}.jpg",
+            (lambda n=n: oriented_jpeg(n)),
+            "accepted",
+            "",
+            f"EXIF orientation {n}: stored upright, 64x32, red top-left",
+        )
+        for n in range(1, 9)
+    ],
     ("exif_gps.jpg", gps_jpeg, "accepted", "", "EXIF with GPS, artist, serial and a comment: all stripped"),
-    ("exif_oversized.jpg", oversized_exif_jpeg, "accepted", "",
-     "two 64 kB APP1 segments, IFD with 65535 entries, loops and out-of-bounds offsets: pixels kept, orientation 6 applied, EXIF dropped"),
-    ("panorama_4000x60.png", lambda: png(4000, 60, 8, 2, (bytes(range(240)) * 50 for _ in range(60))), "accepted",
-     "", "a thin strip: 800x12 after the labeler's downscale, smaller than OpenCV's HOG window"),
+    (
+        "exif_oversized.jpg",
+        oversized_exif_jpeg,
+        "accepted",
+        "",
+        "two 64 kB APP1 segments, IFD with 65535 entries, loops and out-of-bounds offsets: pixels kept, orientation 6 applied, EXIF dropped",
+    ),
+    (
+        "panorama_4000x60.png",
+        lambda: png(4000, 60, 8, 2, (bytes(range(240)) * 50 for _ in range(60))),
+        "accepted",
+        "",
+        "a thin strip: 800x12 after the labeler's downscale, smaller than OpenCV's HOG window",
+    ),
     ("script.svg", lambda: SVG, "rejected", "not_an_image", "SVG with a script: never stored, never served"),
     ("page.html", lambda: SCRIPT, "rejected", "not_an_image", "an HTML page"),
     ("page_named.jpg", lambda: SCRIPT, "rejected", "not_an_image", "an HTML page with a .jpg extension"),
-    ("polyglot.jpg", polyglot_jpeg_html, "accepted", "",
-     "JPEG + HTML polyglot (script in a COM segment and after EOI): re-encoded without it"),
-    ("bmp_named.jpg", lambda: encode(Image.fromarray(displayed_picture()), "BMP"), "rejected",
-     "unsupported_format", "a real BMP: a format we do not accept, named .jpg"),
+    (
+        "polyglot.jpg",
+        polyglot_jpeg_html,
+        "accepted",
+        "",
+        "JPEG + HTML polyglot (script in a COM segment and after EOI): re-encoded without it",
+    ),
+    (
+        "bmp_named.jpg",
+        lambda: encode(Image.fromarray(displayed_picture()), "BMP"),
+        "rejected",
+        "unsupported_format",
+        "a real BMP: a format we do not accept, named .jpg",
+    ),
 ]
 
 

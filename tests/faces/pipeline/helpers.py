@@ -1,4 +1,5 @@
 """Helpers for the image-pipeline tests: the real photos under tests/data/faces."""
+
 from __future__ import annotations
 
 import csv

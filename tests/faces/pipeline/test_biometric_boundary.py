@@ -4,6 +4,7 @@ The gate lives in embed.py; a second caller of face_encodings or of a shape pred
 anywhere else would be a way around it. This reads the project's source (code tokens
 only, not comments or strings) and fails on any such use outside embed.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,18 +17,21 @@ ROOT = Path(__file__).resolve().parents[3]
 ALLOWED = {ROOT / "faces" / "pipeline" / "embed.py", ROOT / "benchmarks" / "baseline.py"}
 SKIPPED_DIRS = {".venv", "venv", "var", "node_modules", "tests", ".git", "__pycache__", "static", "templates"}
 BIOMETRIC_NAMES = {
-    "face_encodings", "face_landmarks", "_raw_face_landmarks", "compute_face_descriptor", "face_encoder",
-    "face_recognition_model_v1", "shape_predictor", "pose_predictor_5_point", "pose_predictor_68_point",
+    "face_encodings",
+    "face_landmarks",
+    "_raw_face_landmarks",
+    "compute_face_descriptor",
+    "face_encoder",
+    "face_recognition_model_v1",
+    "shape_predictor",
+    "pose_predictor_5_point",
+    "pose_predictor_68_point",
     "full_object_detection",
 }
 
 
 def project_sources() -> list[Path]:
-    return [
-        path
-        for path in ROOT.rglob("*.py")
-        if not SKIPPED_DIRS & set(path.relative_to(ROOT).parts[:-1])
-    ]
+    return [path for path in ROOT.rglob("*.py") if not SKIPPED_DIRS & set(path.relative_to(ROOT).parts[:-1])]
 
 
 def biometric_uses(path: Path) -> list[str]:

@@ -1,4 +1,5 @@
 """sanitize_upload / load_rgb: refusals of bad bytes, and what a good upload becomes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,9 @@ from tests.faces.pipeline.helpers import MAX_BYTES, MAX_PIXELS, encode, photo, r
 
 
 def sanitize(data: bytes, **limits) -> DecodedUpload:
-    return sanitize_upload(data, max_bytes=limits.get("max_bytes", MAX_BYTES), max_pixels=limits.get("max_pixels", MAX_PIXELS))
+    return sanitize_upload(
+        data, max_bytes=limits.get("max_bytes", MAX_BYTES), max_pixels=limits.get("max_pixels", MAX_PIXELS)
+    )
 
 
 def rejection(data: bytes, **limits) -> ImageRejected:

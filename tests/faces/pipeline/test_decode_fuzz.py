@@ -1,9 +1,11 @@
 """Fuzzing: whatever bytes arrive, sanitize_upload returns a clean upload or raises ImageRejected."""
+
 from __future__ import annotations
 
 import io
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from faces.pipeline.decode import DecodedUpload, ImageRejected, load_rgb, sanitize_upload
@@ -74,7 +76,10 @@ def test_random_bytes_are_rejected_or_decoded_never_crash(data):
 
 
 @FUZZ
-@given(st.sampled_from([b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP"]), st.binary(max_size=2048))
+@given(
+    st.sampled_from([b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP"]),
+    st.binary(max_size=2048),
+)
 def test_bytes_behind_a_real_magic_number_are_rejected_or_decoded(magic, rest):
     check(magic + rest)
 

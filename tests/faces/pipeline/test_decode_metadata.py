@@ -1,8 +1,9 @@
 """sanitize_upload: EXIF orientation applied, every piece of metadata stripped, capture time read."""
+
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -13,7 +14,10 @@ from tests.faces.pipeline.helpers import MAX_BYTES, MAX_PIXELS, encode, photo, r
 
 SECRET = b"Jane Roe, 12 Elm Street"
 QUADRANTS = {  # what the viewer must see: top-left red, top-right green, bottom-left blue, bottom-right white
-    (0, 0): (255, 0, 0), (0, 1): (0, 255, 0), (1, 0): (0, 0, 255), (1, 1): (255, 255, 255),
+    (0, 0): (255, 0, 0),
+    (0, 1): (0, 255, 0),
+    (1, 0): (0, 0, 255),
+    (1, 1): (255, 255, 255),
 }
 
 
@@ -129,20 +133,22 @@ def jpeg_taken_at(original: str, offset: str | None = None) -> bytes:
 
 
 def test_it_reads_when_a_real_photo_was_taken():
-    assert sanitize(photo("obama_1.jpg")).taken_at == datetime(2012, 12, 6, 15, 46, 1, tzinfo=timezone.utc)
+    assert sanitize(photo("obama_1.jpg")).taken_at == datetime(2012, 12, 6, 15, 46, 1, tzinfo=UTC)
 
 
 def test_it_converts_the_capture_time_to_utc_when_the_camera_recorded_its_offset():
     taken_at = sanitize(jpeg_taken_at("2021:06:05 14:30:00", "-05:00")).taken_at
-    assert taken_at == datetime(2021, 6, 5, 19, 30, tzinfo=timezone.utc)
+    assert taken_at == datetime(2021, 6, 5, 19, 30, tzinfo=UTC)
     assert taken_at.utcoffset().total_seconds() == 0
 
 
 def test_it_takes_a_capture_time_without_offset_as_utc():
-    assert sanitize(jpeg_taken_at("2021:06:05 14:30:00")).taken_at == datetime(2021, 6, 5, 14, 30, tzinfo=timezone.utc)
+    assert sanitize(jpeg_taken_at("2021:06:05 14:30:00")).taken_at == datetime(2021, 6, 5, 14, 30, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("value", ["0000:00:00 00:00:00", "2021:13:45 99:00:00", "yesterday", "", "2999:01:01 00:00:00"])
+@pytest.mark.parametrize(
+    "value", ["0000:00:00 00:00:00", "2021:13:45 99:00:00", "yesterday", "", "2999:01:01 00:00:00"]
+)
 def test_a_malformed_or_impossible_capture_time_is_none(value):
     assert sanitize(jpeg_taken_at(value)).taken_at is None
 

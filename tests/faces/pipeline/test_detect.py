@@ -1,4 +1,5 @@
 """detect_faces on real photos: the MANIFEST counts at the configured defaults."""
+
 from __future__ import annotations
 
 import cv2

@@ -3,6 +3,7 @@
 The refusal tests count *real* calls into face_recognition/dlib (wrappers that delegate),
 so they prove that no landmark or descriptor was computed, not merely that none was stored.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -68,12 +69,16 @@ def test_it_computes_a_128_float32_descriptor_per_box_in_order(allowed_departmen
 
 
 def test_two_photos_of_the_same_person_are_closer_than_the_threshold(allowed_department):
-    distance = np.linalg.norm(embedding("obama_1.jpg", allowed_department) - embedding("obama_2.jpg", allowed_department))
+    distance = np.linalg.norm(
+        embedding("obama_1.jpg", allowed_department) - embedding("obama_2.jpg", allowed_department)
+    )
     assert distance < 0.6
 
 
 def test_two_different_people_are_further_apart_than_the_threshold(allowed_department):
-    distance = np.linalg.norm(embedding("obama_1.jpg", allowed_department) - embedding("biden_1.jpg", allowed_department))
+    distance = np.linalg.norm(
+        embedding("obama_1.jpg", allowed_department) - embedding("biden_1.jpg", allowed_department)
+    )
     assert distance > 0.6
 
 

@@ -1,4 +1,5 @@
 """Labelers: offline OpenCV people finder on real photos, Rekognition through botocore's Stubber."""
+
 from __future__ import annotations
 
 import io
@@ -63,9 +64,7 @@ def test_opencv_finds_few_or_no_people_where_there_are_none_in_front(name, at_mo
 
 
 def rekognition_client():
-    return boto3.client(
-        "rekognition", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
-    )
+    return boto3.client("rekognition", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
 
 
 def person_label(*boxes: tuple[float, float, float, float]) -> dict:
@@ -137,16 +136,22 @@ def test_rekognition_does_not_call_a_sports_uniform_an_officer():
 def test_rekognition_encodes_a_jpeg_itself_when_none_is_given():
     client = rekognition_client()
     sent = []
-    client.meta.events.register("before-parameter-build.rekognition.DetectLabels", lambda params, **kw: sent.append(params))
+    client.meta.events.register(
+        "before-parameter-build.rekognition.DetectLabels", lambda params, **kw: sent.append(params)
+    )
     with Stubber(client) as stub:
-        stub.add_response("detect_labels", {"Labels": []}, {"Image": {"Bytes": ANY}, "MaxLabels": 50, "MinConfidence": 70})
+        stub.add_response(
+            "detect_labels", {"Labels": []}, {"Image": {"Bytes": ANY}, "MaxLabels": 50, "MinConfidence": 70}
+        )
         result = RekognitionLabeler(client=client).label(rgb("obama_lowres_240p.jpg"))
     assert result["people_count"] == 0 and result["likely_officers"] is False
     with Image.open(io.BytesIO(sent[0]["Image"]["Bytes"])) as im:
         assert im.format == "JPEG" and im.size == (427, 240)
 
 
-@pytest.mark.parametrize("code", ["ThrottlingException", "ProvisionedThroughputExceededException", "InternalServerError"])
+@pytest.mark.parametrize(
+    "code", ["ThrottlingException", "ProvisionedThroughputExceededException", "InternalServerError"]
+)
 def test_a_throttled_or_failing_service_is_a_transient_error_to_retry(code):
     client = rekognition_client()
     with Stubber(client) as stub:
@@ -168,7 +173,10 @@ def test_a_refused_image_or_account_problem_is_a_permanent_error(code):
 
 def test_an_unreachable_endpoint_is_a_transient_error():
     client = boto3.client(
-        "rekognition", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+        "rekognition",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
         endpoint_url="http://127.0.0.1:9",  # the discard port: connection refused at once
         config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=1),
     )

@@ -1,4 +1,5 @@
 """embedding_skip_reason: which faces are worth a descriptor, with a reason people can read."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,7 +3,10 @@ from django.urls import include, path
 
 from oversight import views
 
-handler500 = "oversight.errors.server_error"  # a database outage answers 503, not 500
+# Styled pages for people, JSON under /api/; a database outage answers 503, not 500.
+handler403 = "oversight.errors.permission_denied"
+handler404 = "oversight.errors.page_not_found"
+handler500 = "oversight.errors.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +15,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("faces.api.urls")),
     path("review/", include("review.urls")),
-    path("", include("departments.urls")),
     path("", include("faces.urls")),
 ]

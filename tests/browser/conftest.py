@@ -68,6 +68,21 @@ def screenshot(page):
     return take
 
 
+@pytest.fixture(scope="session")
+def real_site(django_db_setup, tmp_path_factory):
+    """The site as `make run` serves it: `manage.py runserver --noreload` (DEBUG off, static
+    files through WhiteNoise exactly as a newcomer gets them) and the Celery worker with
+    beat on the filesystem broker (tests/first_run/server.py), both on this process's test
+    database and a scratch var/. Tests that use it need `transactional_db` so the server
+    sees their rows. pytest-django's live_server serves static files its own way, which
+    once hid a site without CSS and JavaScript."""
+    from tests.first_run.server import running_site, running_worker
+
+    var_dir = tmp_path_factory.mktemp("real-site") / "var"
+    with running_worker(var_dir), running_site(var_dir) as site:
+        yield site
+
+
 @pytest.fixture
 def login(page, live_server):
     """login(user): log the browser in through a session cookie (no form, no lockout)."""

@@ -14,10 +14,11 @@ def refuse(*args, **kwargs):
 
 
 TEXT = "text/plain; charset=utf-8"
+HTML = "text/html; charset=utf-8"  # templates/503.html, rendered without the database
 
 
 @pytest.mark.parametrize(
-    "path,content_type", [("/", TEXT), ("/healthz", TEXT), ("/api/v1/departments/", "application/json")]
+    "path,content_type", [("/", HTML), ("/healthz", TEXT), ("/api/v1/departments/", "application/json")]
 )
 def test_a_request_during_a_database_outage_gets_a_503_with_retry_after(db, monkeypatch, path, content_type):
     with monkeypatch.context() as down:  # undone before the test database is rolled back

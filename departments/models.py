@@ -54,6 +54,9 @@ class Officer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not a column: the public pages set it on the officers they list (the face whose crop shows them).
+    photo_face_id: int | None
+
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from departments.models import Department, JurisdictionRule, Officer
 from departments.policy import allowed_department_ids
@@ -111,44 +111,8 @@ def department_list_with_counts() -> QuerySet[Department]:
     return Department.objects.annotate(officer_count=Count("officers")).order_by("state", "name")
 
 
-def _has_public_photo():
-    from faces.models import Face
-
-    return Exists(Face.objects.filter(officer=OuterRef("pk"), is_civilian=False))
-
-
-def officers_filtered(
-    *,
-    department: Department | None = None,
-    name: str = "",
-    badge: str = "",
-    rank: str = "",
-    unit: str = "",
-    has_photo: bool = False,
-) -> QuerySet[Officer]:
-    """Officers matching the roster/search filters, with `has_photo` annotated."""
-    officers = Officer.objects.select_related("department").annotate(has_photo=_has_public_photo())
-    if department is not None:
-        officers = officers.filter(department=department)
-    for word in name.split()[:5]:
-        officers = officers.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-    if badge:
-        officers = officers.filter(badge_number__iexact=badge.strip())
-    if rank:
-        officers = officers.filter(rank__iexact=rank.strip())
-    if unit:
-        officers = officers.filter(unit__icontains=unit.strip())
-    if has_photo:
-        officers = officers.filter(has_photo=True)
-    return officers.order_by("last_name", "first_name", "pk")
-
-
 def department_ranks(department: Department | None = None) -> list[str]:
     officers = Officer.objects.exclude(rank="")
     if department is not None:
         officers = officers.filter(department=department)
     return sorted(set(officers.values_list("rank", flat=True)))
-
-
-def department_officers(department: Department) -> QuerySet[Officer]:
-    return department.officers.select_related("featured_face").order_by("last_name", "first_name")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import TypedDict
 
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -15,6 +17,7 @@ from departments import policy
 from departments.models import Department, Officer
 from faces.models import Decision, Face, Image, MatchSuggestion
 from faces.pipeline.quality import embedding_skip_reason
+from faces.services.recognition import purge_preview
 
 # Decisions that count as identifying work on the leaderboard and in one's progress.
 IDENTIFY_KINDS = (Decision.Kind.IDENTIFY, Decision.Kind.CONFIRM, Decision.Kind.CIVILIAN)
@@ -44,7 +47,7 @@ def identify_queue(department: Department | int) -> QuerySet[Face]:
     )
 
 
-def _count(queryset: QuerySet, department_field: str) -> Subquery:
+def _count(queryset: QuerySet, department_field: str) -> Coalesce:
     counted = (
         queryset.order_by()
         .filter(**{department_field: OuterRef("pk")})
@@ -68,22 +71,6 @@ def department_queues() -> QuerySet[Department]:
 
 
 # --- Faces and suggestions -----------------------------------------------------------
-def visible_suggestions(face: Face) -> QuerySet[MatchSuggestion]:
-    """Pending suggestions a person may see for this face: none unless recognition is allowed now.
-
-    Both ends of the gate are checked: the photo's department and each suggested
-    officer's department must allow recognition at this moment.
-    """
-    if not policy.recognition_allowed(face.image.department_id):
-        return MatchSuggestion.objects.none()
-    return (
-        MatchSuggestion.objects.filter(face=face, status=MatchSuggestion.Status.PENDING)
-        .filter(policy.allowed_departments_q("officer__department__"))
-        .select_related("officer", "officer__featured_face")
-        .order_by("rank", "distance")
-    )
-
-
 def default_gallery_use(face: Face) -> bool:
     """Offer "use for recognition" ticked only for faces clear enough to compare."""
     from django.conf import settings
@@ -94,7 +81,8 @@ def default_gallery_use(face: Face) -> bool:
     )
 
 
-def gallery_faces(officer: Officer) -> QuerySet[Face]:
+def officer_faces_for_curation(officer: Officer) -> QuerySet[Face]:
+    """Every face identified as this officer, newest first, for the gallery curation page."""
     return officer.faces.select_related("image").order_by("-identified_at", "pk")
 
 
@@ -169,10 +157,15 @@ def my_progress(user) -> dict[str, int]:
     )
 
 
-def leaderboard(*, limit: int = 10) -> dict[str, list[dict]]:
+class LeaderboardRow(TypedDict):
+    actor__username: str
+    count: int
+
+
+def leaderboard(*, limit: int = 10) -> dict[str, list[LeaderboardRow]]:
     """Top sorters and identifiers, counted from decision records (never from uploads)."""
 
-    def top(kinds) -> list[dict]:
+    def top(kinds: Iterable[str]) -> list[LeaderboardRow]:
         return list(
             counted_decisions()
             .filter(kind__in=kinds, actor__isnull=False, actor__is_active=True)
@@ -249,10 +242,10 @@ def recognition_change_preview(department: Department, *, allowed: bool) -> dict
     if allowed:
         rule = policy.forbidding_rule(department.state)
         if rule is not None:
-            # Same words as departments.policy uses when it refuses.
+            # Same words as faces.services.recognition uses when it refuses.
             return {
                 "refusal": f"Facial recognition cannot be enabled for departments in {rule.state}: {rule.legal_reason}"
             }
         waiting = Face.objects.filter(image__department=department, embedding__isnull=True).count()
         return {"refusal": None, "to_backfill": waiting}
-    return {"refusal": None, "purge": policy.purge_preview(department)}
+    return {"refusal": None, "purge": purge_preview(department)}

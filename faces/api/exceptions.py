@@ -1,8 +1,10 @@
-"""One error body for the whole API: {"detail": "...", "errors": {field: ["..."]}}.
+"""One error body for the whole API: {"detail": "...", "errors": {field: ["..."]}, "code": "..."}.
 
 Wired as REST_FRAMEWORK["EXCEPTION_HANDLER"]. DRF's own handler still does the work that
 matters for clients (status codes, `Retry-After` on 429, `WWW-Authenticate` on 401); this
-only reshapes the body and maps the few Django/domain errors DRF does not know about.
+reshapes the body and maps the errors DRF does not know about. A service's refusal is an
+`oversight.exceptions.DomainError`, translated here once: its status, its message as
+`detail`, its `code`, and under `errors` its `field` when it names one (e.g. "file").
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from oversight.exceptions import DomainError
 
 
 class ApiError(APIException):
@@ -58,9 +62,33 @@ def _first_message(errors: Any) -> str | None:
     return None
 
 
+def from_domain_error(exc: DomainError) -> ApiError:
+    """The API form of a service's refusal."""
+    field = getattr(exc, "field", None)
+    retry_after = getattr(exc, "retry_after", None)
+    return ApiError(
+        exc.message,
+        status_code=exc.status,
+        errors={field: [exc.message]} if field else None,
+        code=exc.code,
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
+    )
+
+
+def _code(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "invalid"
+    if isinstance(exc, APIException):
+        detail_code = getattr(exc.detail, "code", None)
+        return str(detail_code or exc.default_code)
+    return "error"
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Any:
-    """Let DRF build the response, then give every error body the same two keys."""
-    if isinstance(exc, RequestDataTooBig):
+    """Let DRF build the response, then give every error body the same three keys."""
+    if isinstance(exc, DomainError):
+        exc = from_domain_error(exc)
+    elif isinstance(exc, RequestDataTooBig):
         # Django raises this while parsing a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
         exc = payload_too_large()
     elif isinstance(exc, SuspiciousOperation):
@@ -80,7 +108,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Any:
     else:
         detail = data.get("detail", "") if isinstance(data, dict) else _first_message(data)
         errors = getattr(exc, "errors", {}) or {}
-    response.data = {"detail": str(detail or "Error."), "errors": errors}
+    response.data = {"detail": str(detail or "Error."), "errors": errors, "code": _code(exc)}
     for name, value in getattr(exc, "headers", {}).items():
         response[name] = value
     return response

@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
 from faces.pipeline import _pixels
+from oversight.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ try:  # HEIC (iPhone photos) only when pillow-heif is installed.
     import pillow_heif
 
     pillow_heif.register_heif_opener(thumbnails=False)
-    _HEIF = ("HEIF",)
+    _HEIF: tuple[str, ...] = ("HEIF",)
 except ImportError:  # pragma: no cover - depends on the deployment
     _HEIF = ()
 
@@ -56,22 +57,22 @@ REJECTION_CODES = frozenset(
 )
 
 
-class ImageRejected(ValueError):
+class ImageRejected(DomainError):
     """An upload we refuse; str(exc) is a message for the person who sent it."""
 
     # The HTTP answer for each refusal, shared by the pages and the API: too big is 413,
     # not a (supported) picture is 415, anything else about the file is 400.
     HTTP_STATUS = {"too_large": 413, "too_many_pixels": 413, "not_an_image": 415, "unsupported_format": 415}
+    field = "file"
 
     @property
     def http_status(self) -> int:
-        return self.HTTP_STATUS.get(self.code, 400)
+        return self.status
 
     def __init__(self, code: str, message: str) -> None:
         if code not in REJECTION_CODES:
             raise ValueError(f"unknown rejection code {code!r}")
-        super().__init__(message)
-        self.code = code
+        super().__init__(message, code=code, status=self.HTTP_STATUS.get(code, 400))
 
 
 @dataclass(frozen=True)

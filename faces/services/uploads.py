@@ -17,16 +17,24 @@ from departments.models import Department
 from faces.models import Face, Image
 from faces.pipeline.decode import ImageRejected, sanitize_upload
 from faces.storage import delete_quietly
+from oversight.exceptions import DomainError, Unavailable
 
 logger = logging.getLogger(__name__)
 
 
-class StorageUnavailable(RuntimeError):
+class StorageUnavailable(Unavailable):
     """The file store refused the upload; nothing was saved."""
 
+    code = "storage_unavailable"
+    default_message = "The photo store is unavailable right now; please try again later."
+    retry_after = 60  # seconds: the API sends it as Retry-After
 
-class InvalidBox(ValueError):
+
+class InvalidBox(DomainError):
     """A box drawn by a person that does not fit the photo."""
+
+    code = "invalid_box"
+    field = "box"
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,9 @@ def _read_bounded(upload) -> bytes:
     return data
 
 
-def image_create(*, upload, department: Department, uploaded_by=None, filename: str = "") -> UploadResult:
+def image_create(
+    *, upload, department: Department, uploaded_by=None, filename: str = "", uploader_session: str = ""
+) -> UploadResult:
     """Accept one uploaded photo.
 
     1. Read at most UPLOAD_MAX_BYTES and validate by decoding (ImageRejected otherwise).
@@ -63,6 +73,10 @@ def image_create(*, upload, department: Department, uploaded_by=None, filename: 
     3. Store the sanitised file (metadata stripped), then create the row; if the row
        cannot be created, delete the file so nothing is left half-saved.
     4. Queue processing once the transaction commits.
+
+    `uploader_session` (faces.uploader) marks an anonymous uploader's browser session: it
+    and volunteers alone see the photo's unconfirmed suggestions. A duplicate is not
+    marked: re-sending someone else's bytes must not reveal their photo's suggestions.
     """
     data = _read_bounded(upload)
     decoded = sanitize_upload(data, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
@@ -83,6 +97,7 @@ def image_create(*, upload, department: Department, uploaded_by=None, filename: 
                 format=decoded.format,
                 department=department,
                 uploaded_by=uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
+                uploader_session=uploader_session[:64],
                 original_filename=clean_filename(filename or getattr(upload, "name", "")),
                 taken_at=decoded.taken_at,
                 width=decoded.width,

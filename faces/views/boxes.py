@@ -1,4 +1,8 @@
-"""The box editor's endpoints: draw, move and delete face boxes, and officers' face crops."""
+"""The box editor's endpoints: draw, move and delete face boxes, and officers' face crops.
+
+A refusal of the services (InvalidBox, NotPermitted) propagates to
+oversight.middleware.DomainErrorMiddleware, which answers the editor's script in JSON.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,10 @@ from faces.forms import BoxForm
 from faces.models import Face, Image
 from faces.renditions import face_crop_bytes, is_public_officer_face, rendition_invalidate
 from faces.services import face_box_create
-from faces.services.uploads import InvalidBox, face_box_delete, face_box_update
+from faces.services.uploads import face_box_delete, face_box_update
 from faces.throttles import UPLOAD_THROTTLES, RecognitionThrottle, throttle_wait
 from faces.views.access import can_edit_box, forget_face, remember_face, too_many_requests, wants_json
+from oversight.exceptions import NotPermitted
 
 # A drawn or moved box is stored and searched against the gallery: both limits apply.
 BOX_THROTTLES = (*UPLOAD_THROTTLES, RecognitionThrottle)
@@ -45,10 +50,7 @@ def face_create(request: HttpRequest, image_id: int) -> HttpResponse:
     form = BoxForm(request.POST)
     if not form.is_valid():
         return _reply(request, image.pk, status=400, message=_form_error(form))
-    try:
-        face = face_box_create(image=image, created_by=request.user, **form.cleaned_data)
-    except InvalidBox as exc:
-        return _reply(request, image.pk, status=400, message=str(exc))
+    face = face_box_create(image=image, created_by=request.user, **form.cleaned_data)
     remember_face(request, face.pk)
     rendition_invalidate(image.pk)
     return _reply(request, image.pk, status=201, message="Box saved. It is being processed.", face_id=face.pk)
@@ -57,26 +59,20 @@ def face_create(request: HttpRequest, image_id: int) -> HttpResponse:
 def _editable_face(request: HttpRequest, face_id: int) -> Face:
     face = get_object_or_404(Face.objects.select_related("image"), pk=face_id)
     if not can_edit_box(request, face):
-        raise PermissionError
+        raise NotPermitted("You can only change boxes you drew yourself.")
     return face
 
 
 @require_POST
 def face_update(request: HttpRequest, face_id: int) -> HttpResponse:
-    try:
-        face = _editable_face(request, face_id)
-    except PermissionError:
-        return _forbidden(request, face_id)
+    face = _editable_face(request, face_id)
     wait = throttle_wait(request, BOX_THROTTLES)
     if wait is not None:
         return too_many_requests(request, wait)
     form = BoxForm(request.POST)
     if not form.is_valid():
         return _reply(request, face.image_id, status=400, message=_form_error(form))
-    try:
-        face_box_update(face, **form.cleaned_data)
-    except InvalidBox as exc:
-        return _reply(request, face.image_id, status=400, message=str(exc))
+    face_box_update(face, **form.cleaned_data)
     rendition_invalidate(face.image_id)
     return _reply(
         request, face.image_id, status=200, message="Box moved. It is being processed again.", face_id=face.pk
@@ -85,21 +81,11 @@ def face_update(request: HttpRequest, face_id: int) -> HttpResponse:
 
 @require_POST
 def face_delete(request: HttpRequest, face_id: int) -> HttpResponse:
-    try:
-        face = _editable_face(request, face_id)
-    except PermissionError:
-        return _forbidden(request, face_id)
+    face = _editable_face(request, face_id)
     face_box_delete(face)
     forget_face(request, face.pk)
     rendition_invalidate(face.image_id)
     return _reply(request, face.image_id, status=200, message="Box deleted.", face_id=face_id)
-
-
-def _forbidden(request: HttpRequest, face_id: int) -> HttpResponse:
-    message = "You can only change boxes you drew yourself."
-    if wants_json(request):
-        return JsonResponse({"error": message}, status=403)
-    return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
 
 
 @require_GET
@@ -111,7 +97,7 @@ def face_crop(request: HttpRequest, face_id: int) -> HttpResponse:
     try:
         data = face_crop_bytes(face)
     except (FileNotFoundError, OSError, ValueError):
-        raise Http404("This photo is not available.")
+        raise Http404("This photo is not available.") from None
     response = HttpResponse(data, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=60"

@@ -13,7 +13,7 @@ from accounts.roles import is_volunteer
 from faces.models import Image
 from faces.pipeline.decode import ImageRejected
 from faces.renditions import content_type_of, public_rendition_bytes, rendition_key
-from faces.selectors import image_page_data
+from faces.selectors import image_page_data, suggestions_visible_to
 from faces.views.access import editable_face_ids
 
 logger = logging.getLogger(__name__)
@@ -23,10 +23,18 @@ def _image(image_id: int) -> Image:
     return get_object_or_404(Image.objects.select_related("department"), pk=image_id)
 
 
+def _page_data(request: HttpRequest, image: Image) -> dict:
+    return image_page_data(
+        image,
+        editable_face_ids=editable_face_ids(request, image),
+        show_suggestions=suggestions_visible_to(request, image),
+    )
+
+
 @require_GET
 def image_detail(request: HttpRequest, image_id: int) -> HttpResponse:
     image = _image(image_id)
-    data = image_page_data(image, editable_face_ids=editable_face_ids(request, image))
+    data = _page_data(request, image)
     return render(
         request,
         "faces/image_detail.html",
@@ -42,7 +50,7 @@ def image_detail(request: HttpRequest, image_id: int) -> HttpResponse:
 def image_status(request: HttpRequest, image_id: int) -> JsonResponse:
     """JSON for live polling: status, error, faces with boxes, suggestions where allowed."""
     image = _image(image_id)
-    response = JsonResponse(image_page_data(image, editable_face_ids=editable_face_ids(request, image)))
+    response = JsonResponse(_page_data(request, image))
     response["Cache-Control"] = "no-store"
     return response
 

@@ -1,4 +1,8 @@
-"""Officer profiles and the "find an officer" search across departments."""
+"""Officers: a department's public roster, officer profiles, the search across departments.
+
+The department page lives here, not in departments/, because it shows officers' photos
+(faces) and departments must not import faces.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from departments.models import Officer
-from departments.selectors import department_ranks, officers_filtered
+from departments.models import Department, Officer
+from departments.selectors import department_ranks, state_name
 from faces.forms import OfficerFilterForm
-from faces.selectors import attach_officer_photos, officer_public_faces, officer_public_images
+from faces.selectors import (
+    attach_officer_photos,
+    officer_public_faces,
+    officer_public_images,
+    officers_filtered,
+    recognition_notice,
+)
 
 PAGE_SIZE = 24
 
@@ -47,5 +57,28 @@ def officer_search(request: HttpRequest) -> HttpResponse:
             "searched": searched,
             "page": page,
             "ranks": department_ranks(),
+        },
+    )
+
+
+@require_GET
+def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    department = get_object_or_404(Department, slug=slug)
+    form = OfficerFilterForm(request.GET or None)
+    filters = form.filters() if form.is_bound else {}
+    officers = officers_filtered(department=department, **filters)
+    page = Paginator(officers, PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_officer_photos(page)
+    return render(
+        request,
+        "departments/department_detail.html",
+        {
+            "department": department,
+            "state_name": state_name(department.state),
+            "form": form,
+            "filtered": bool(filters and any(filters.values())),
+            "page": page,
+            "ranks": department_ranks(department),
+            "notice": recognition_notice(department),
         },
     )

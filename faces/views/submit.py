@@ -12,12 +12,13 @@ from django.urls import reverse
 from departments.models import Department
 from departments.selectors import department_picker_groups, forbidding_rules, state_name
 from faces.forms import MAX_FILES_PER_REQUEST, UploadForm
-from faces.pipeline.decode import ImageRejected
 from faces.selectors import recognition_notice
 from faces.services import image_create
-from faces.services.uploads import StorageUnavailable, clean_filename
+from faces.services.uploads import clean_filename
 from faces.throttles import throttle_wait
+from faces.uploader import upload_marker
 from faces.views.access import too_many_requests, wants_json
+from oversight.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +27,15 @@ def _upload_one(request: HttpRequest, upload, department: Department) -> dict:
     """Store one file; a failure is reported for this file alone."""
     name = clean_filename(getattr(upload, "name", "")) or "photo"
     try:
-        result = image_create(upload=upload, department=department, uploaded_by=request.user, filename=name)
-    except ImageRejected as exc:
-        return {"name": name, "ok": False, "code": exc.code, "message": str(exc), "status": exc.http_status}
-    except StorageUnavailable as exc:
-        return {"name": name, "ok": False, "code": "storage", "message": str(exc), "status": 503}
+        result = image_create(
+            upload=upload,
+            department=department,
+            uploaded_by=request.user,
+            filename=name,
+            uploader_session=upload_marker(request.user, request.session),
+        )
+    except DomainError as exc:  # reported for this file alone, not as the page's error
+        return {"name": name, "ok": False, "code": exc.code, "message": exc.message, "status": exc.status}
     except Exception:  # one broken file must not cost the rest of the batch
         logger.exception("unexpected error while uploading %r", name)
         return {

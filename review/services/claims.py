@@ -23,11 +23,11 @@ CLAIM_ATTEMPTS = 20
 
 
 def claim_ttl() -> timedelta:
-    return timedelta(seconds=getattr(settings, "REVIEW_CLAIM_SECONDS", 600))
+    return timedelta(seconds=settings.REVIEW_CLAIM_SECONDS)
 
 
 def skip_ttl() -> timedelta:
-    return timedelta(seconds=getattr(settings, "REVIEW_SKIP_SECONDS", 24 * 3600))
+    return timedelta(seconds=settings.REVIEW_SKIP_SECONDS)
 
 
 def queue_for(kind: str, department):

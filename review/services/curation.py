@@ -19,7 +19,7 @@ def face_set_gallery_use(face: Face, *, use: bool, actor) -> Face:
 
     1. Lock the face; only a face identified as an officer can feed the gallery.
     2. Turning on takes the policy's share lock on both departments (photo's and
-       officer's) and refuses if either forbids recognition (DESIGN.md rule 2).
+       officer's) and refuses if either forbids recognition (docs/architecture.md, rule 2).
     3. Record a CURATE decision; a face without an embedding yet is queued for one.
     """
     face = Face.objects.select_for_update(of=("self",)).select_related("image", "officer").get(pk=face.pk)

@@ -1,6 +1,9 @@
-"""Decisions taken on the dashboard. The faces services apply them and record the
-Decision rows; this layer adds the queue bookkeeping (claims, skips) and the gate
-check on suggestions shown to people."""
+"""Decisions taken on the dashboard.
+
+faces.services.review applies them with every check of a decision (already decided,
+suggestion hidden by the gate) and records the Decision rows; the API calls the same
+functions. This layer adds only the queue bookkeeping: claims and skips.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from departments.models import Officer
 from departments.services import officer_create
 from faces.models import Decision, Face, Image, MatchSuggestion
 from faces.services import review as face_review
-from review import selectors
+from faces.services.review import FACE_DECIDED, SUGGESTION_HIDDEN, AlreadyDecided, SuggestionUnavailable
 from review.models import QueueKind
 from review.services.claims import claim_holder, claim_release, skip_remember
 from review.services.errors import ClaimedByAnother, ReviewError
@@ -36,13 +39,12 @@ def _record_skip(*, user, kind: str, department_id: int, image_id: int, face_id:
 
 @transaction.atomic
 def image_sort_decide(image: Image, *, answer: str, actor) -> None:
-    """Answer "are there police officers in this photo?": yes, no or skip."""
+    """Answer "are there police officers in this photo?": yes, no or skip.
+
+    The checks of a decision (a photo already sorted is refused) live in the faces service,
+    which the API calls too; this adds the claim and skip bookkeeping of the dashboard.
+    """
     _ensure_not_held_by_other(user=actor, kind=QueueKind.SORT, item_id=image.pk)
-    image = Image.objects.select_for_update().get(pk=image.pk)
-    if image.contains_officers is not None:
-        # A stale page must not overwrite someone's answer; corrections go through undo.
-        claim_release(user=actor, kind=QueueKind.SORT, item_id=image.pk)
-        raise ReviewError("This photo was sorted by someone else already; nothing was changed.")
     if answer == "skip":
         _record_skip(user=actor, kind=QueueKind.SORT, department_id=image.department_id, image_id=image.pk)
         return
@@ -52,11 +54,11 @@ def image_sort_decide(image: Image, *, answer: str, actor) -> None:
     claim_release(user=actor, kind=QueueKind.SORT, item_id=image.pk)
 
 
-def _visible_suggestion(face: Face, suggestion_id) -> MatchSuggestion:
-    """A suggestion may be acted on only if it is one the gate lets people see now."""
-    suggestion = selectors.visible_suggestions(face).filter(pk=suggestion_id).first()
+def _suggestion_of(face: Face, suggestion_id: int | None) -> MatchSuggestion:
+    """The suggestion the page acted on, if it belongs to this face (the service checks the rest)."""
+    suggestion = MatchSuggestion.objects.filter(pk=suggestion_id, face=face).first() if suggestion_id else None
     if suggestion is None:
-        raise ReviewError("This suggestion is no longer available (already decided, or recognition is off here).")
+        raise SuggestionUnavailable(SUGGESTION_HIDDEN)
     return suggestion
 
 
@@ -73,19 +75,16 @@ def face_decide(
     """Apply one decision about a face: confirm / reject a suggestion, identify, civilian, skip.
 
     1. Refuse if another volunteer holds the face.
-    2. Call the faces review service for the action (it records the Decision).
+    2. Call the faces review service for the action: it refuses a face already decided or
+       a suggestion the gate hides, and records the Decision.
     3. Release the claim (a rejection keeps it: the face still needs an identity).
     """
     _ensure_not_held_by_other(user=actor, kind=QueueKind.IDENTIFY, item_id=face.pk)
-    face = Face.objects.select_for_update(of=("self",)).select_related("image").get(pk=face.pk)
-    if action != "skip" and (face.officer_id is not None or face.is_civilian):
-        # A stale page must not overwrite someone's decision; corrections go through undo.
-        raise ReviewError("This face was already identified by someone else; nothing was changed.")
     if action == "confirm":
-        suggestion = _visible_suggestion(face, suggestion_id)
+        suggestion = _suggestion_of(face, suggestion_id)
         face = face_review.suggestion_confirm(suggestion, actor=actor, use_for_recognition=use_for_recognition)
     elif action == "reject":
-        face_review.suggestion_reject(_visible_suggestion(face, suggestion_id), actor=actor)
+        face_review.suggestion_reject(_suggestion_of(face, suggestion_id), actor=actor)
         return face
     elif action == "identify":
         if officer is None:
@@ -110,11 +109,14 @@ def face_decide(
 
 @transaction.atomic
 def face_identify_new_officer(face: Face, *, actor, use_for_recognition: bool = True, **officer_fields) -> Face:
-    """Add an officer to the photo's department and identify the face as them, all or nothing."""
+    """Add an officer to the photo's department and identify the face as them, all or nothing.
+
+    A face already decided is refused before the officer is created, so a stale page adds nobody.
+    """
     _ensure_not_held_by_other(user=actor, kind=QueueKind.IDENTIFY, item_id=face.pk)
-    face = Face.objects.select_for_update(of=("self",)).select_related("image__department").get(pk=face.pk)
+    face = Face.objects.select_related("image__department").get(pk=face.pk)
     if face.officer_id is not None or face.is_civilian:
-        raise ReviewError("This face was already identified by someone else; nothing was changed.")
+        raise AlreadyDecided(FACE_DECIDED)
     officer = officer_create(department=face.image.department, actor=actor, **officer_fields)
     face = face_review.face_identify(face, officer=officer, actor=actor, use_for_recognition=use_for_recognition)
     claim_release(user=actor, kind=QueueKind.IDENTIFY, item_id=face.pk)

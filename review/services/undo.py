@@ -7,7 +7,6 @@ recorded as the UNDO decision, pointing at the decision it undoes.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +15,7 @@ from departments import policy
 from departments.models import Officer
 from faces.models import Decision, Face, MatchSuggestion
 from faces.services import review as face_review
+from oversight.exceptions import NotPermitted
 from review.services.curation import face_set_gallery_use, officer_set_featured_face
 from review.services.errors import ReviewError
 
@@ -34,7 +34,9 @@ def _superseding(decision: Decision):
 
 
 def _undo_sort(decision: Decision, actor) -> None:
-    face_review.image_sort(decision.image, contains_officers=decision.before.get("contains_officers"), actor=actor)
+    face_review.image_sort_restore(
+        decision.image, contains_officers=decision.before.get("contains_officers"), actor=actor
+    )
 
 
 def _undo_identity(decision: Decision, actor) -> None:
@@ -44,7 +46,7 @@ def _undo_identity(decision: Decision, actor) -> None:
         officer = Officer.objects.filter(pk=before["officer_id"]).first()
         if officer is None:
             raise ReviewError("The officer this face was identified as before no longer exists.")
-    face = face_review.face_identify(
+    face = face_review.face_identity_restore(
         decision.face,
         officer=officer,
         civilian=bool(before.get("is_civilian")),
@@ -126,7 +128,7 @@ def decision_undo(decision: Decision, *, actor) -> Decision:
     """
     decision = Decision.objects.select_for_update(of=("self",)).get(pk=decision.pk)
     if not roles.can_undo_decisions(actor, decision.department_id):
-        raise PermissionDenied("Only a coordinator of this department or an administrator can undo decisions.")
+        raise NotPermitted("Only a coordinator of this department or an administrator can undo decisions.")
     if decision.undone_at is not None:
         raise ReviewError("This decision was already undone.")
     handler = HANDLERS.get(decision.kind)

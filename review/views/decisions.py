@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -46,10 +45,6 @@ def decision_undo(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(Decision, pk=pk)
     if not roles.can_undo_decisions(request.user, decision.department_id):
         return forbidden(request, "Only a coordinator of this department or an administrator can undo decisions.")
-    try:
-        services.decision_undo(decision, actor=request.user)
-    except (services.ReviewError, PermissionDenied) as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Undone: {decision.get_kind_display().lower()} by {decision.actor or 'someone'}.")
+    services.decision_undo(decision, actor=request.user)
+    messages.success(request, f"Undone: {decision.get_kind_display().lower()} by {decision.actor or 'someone'}.")
     return redirect("review_decisions")

@@ -31,15 +31,11 @@ def _update(request: HttpRequest, officer: Officer) -> HttpResponse:
     face = officer.faces.filter(pk=face_id).first() if face_id else None
     if action != "unfeature" and face is None:
         return _render(request, officer, errors=["That face is not identified as this officer."], status=400)
-    try:
-        if action in ("use", "unuse"):
-            services.face_set_gallery_use(face, use=action == "use", actor=request.user)
-        else:
-            services.officer_set_featured_face(officer, face if action == "feature" else None, actor=request.user)
-    except services.ReviewError as exc:
-        messages.error(request, str(exc))
+    if action in ("use", "unuse"):
+        services.face_set_gallery_use(face, use=action == "use", actor=request.user)
     else:
-        messages.success(request, "Gallery updated.")
+        services.officer_set_featured_face(officer, face if action == "feature" else None, actor=request.user)
+    messages.success(request, "Gallery updated.")
     return redirect("review_gallery", pk=officer.pk)
 
 
@@ -50,7 +46,7 @@ def _render(request: HttpRequest, officer: Officer, *, errors=(), status: int = 
         "review/gallery.html",
         {
             "officer": officer,
-            "faces": selectors.gallery_faces(officer),
+            "faces": selectors.officer_faces_for_curation(officer),
             "recognition_allowed": policy.recognition_allowed(officer.department),
             "errors": errors,
         },

@@ -13,6 +13,7 @@ from departments import policy
 from departments.models import Officer
 from faces.models import Face
 from faces.pipeline.search import confidence_label
+from faces.selectors import visible_suggestions
 from review import selectors, services
 from review.forms import FaceDecisionForm, NewOfficerForm, OfficerSearchForm
 from review.models import QueueKind
@@ -52,20 +53,15 @@ def _decide(request: HttpRequest, face: Face) -> HttpResponse:
         officer = Officer.objects.filter(pk=data["officer"], department_id=face.image.department_id).first()
         if officer is None:
             return render_identify(request, face, errors=["Choose an officer of this department."], status=400)
-    try:
-        services.face_decide(
-            face,
-            action=data["action"],
-            actor=request.user,
-            suggestion_id=data.get("suggestion"),
-            officer=officer,
-            use_for_recognition=data["use_for_recognition"],
-        )
-    except services.ReviewError as exc:
-        messages.error(request, str(exc))
-        if data["action"] == "reject":
-            return redirect("review_identify", pk=face.pk)
-        return redirect("review_identify_next", slug=face.image.department.slug)
+    # A refusal (decided already, held by another, suggestion hidden) is shown by oversight.middleware.
+    services.face_decide(
+        face,
+        action=data["action"],
+        actor=request.user,
+        suggestion_id=data.get("suggestion"),
+        officer=officer,
+        use_for_recognition=data["use_for_recognition"],
+    )
     if data["action"] == "reject":
         messages.success(request, "Suggestion rejected; it will not be suggested for this face again.")
         return redirect("review_identify", pk=face.pk)
@@ -85,14 +81,11 @@ def new_officer(request: HttpRequest, pk: int) -> HttpResponse:
     use = data.pop("use_for_recognition")
     try:
         services.face_identify_new_officer(face, actor=request.user, use_for_recognition=use, **data)
-    except ValidationError as exc:
+    except ValidationError as exc:  # shown on the form's fields, not as a refusal
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return render_identify(request, face, new_officer_form=form, status=400)
-    except services.ReviewError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "Officer added and the face identified.")
+    messages.success(request, "Officer added and the face identified.")
     return redirect("review_identify_next", slug=face.image.department.slug)
 
 
@@ -111,8 +104,7 @@ def render_identify(request: HttpRequest, face: Face, *, errors=(), new_officer_
             "faces": list(face.image.faces.all()),
             "recognition_allowed": policy.recognition_allowed(department),
             "suggestions": [
-                {"suggestion": s, "confidence": confidence_label(s.distance)}
-                for s in selectors.visible_suggestions(face)
+                {"suggestion": s, "confidence": confidence_label(s.distance)} for s in visible_suggestions(face)
             ],
             "search_form": search,
             "results": results,

@@ -1,6 +1,6 @@
 """Administrators' jurisdiction page: each department's recognition, its rules, its audit trail.
 
-Switching goes through departments.policy.department_set_recognition only, in two steps:
+Switching goes through faces.services.recognition.department_set_recognition only, in two steps:
 the first shows what will happen (purge counts, or the backfill), the second does it.
 Coordinators see their own department read-only.
 """
@@ -10,11 +10,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import roles
 from departments import policy
 from departments.models import Department, JurisdictionRule
+from faces import selectors as face_selectors
+from faces.services.recognition import department_set_recognition
 from review import selectors
 from review.forms import RecognitionSwitchForm
 from review.views.access import forbidden, volunteer_required
@@ -37,17 +39,23 @@ def jurisdiction_list(request: HttpRequest) -> HttpResponse:
             "rows": selectors.jurisdiction_overview(department_ids),
             "rules": JurisdictionRule.objects.order_by("state"),
             "audit": selectors.recognition_audit(department_ids),
+            "gate_audit": face_selectors.last_gate_audit(),
+            "gate_purges": face_selectors.gate_purges(department_ids),
             "can_change": roles.can_change_recognition(request.user),
         },
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @volunteer_required
 def jurisdiction_switch(request: HttpRequest, slug: str) -> HttpResponse:
     if not roles.can_change_recognition(request.user):
         return forbidden(request, "Only administrators can switch facial recognition.")
     department = get_object_or_404(Department, slug=slug)
+    if request.method == "GET":
+        # The confirmation page lives at this address: reloading it, or coming back to it
+        # after a refusal (oversight.middleware redirects to the referring page), starts over.
+        return redirect("review_jurisdictions")
     form = RecognitionSwitchForm(request.POST)
     if not form.is_valid():
         return _confirm_page(request, department, form, preview=None, status=400)
@@ -57,12 +65,9 @@ def jurisdiction_switch(request: HttpRequest, slug: str) -> HttpResponse:
         return _confirm_page(request, department, form, preview=preview, status=400)
     if not form.cleaned_data["confirm"]:
         return _confirm_page(request, department, form, preview=preview)
-    try:
-        result = policy.department_set_recognition(
-            department, allowed=allowed, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except policy.RecognitionPolicyError as exc:
-        return _confirm_page(request, department, form, preview={"refusal": str(exc)}, status=400)
+    result = department_set_recognition(
+        department, allowed=allowed, actor=request.user, reason=form.cleaned_data["reason"]
+    )
     if allowed:
         messages.success(request, f"Facial recognition is on for {department.name}. The backfill has been queued.")
     else:

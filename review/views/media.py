@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from typing import TypeVar
 
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 from PIL import Image as PILImage
@@ -16,7 +18,10 @@ CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 CROP_SIDE = 256
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
+
+def _private(response: _Response) -> _Response:
     # Unblurred civilians are in these: never cached by shared caches.
     response["Cache-Control"] = "private, max-age=300"
     return response
@@ -24,7 +29,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 @require_GET
 @volunteer_required
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     image = get_object_or_404(Image, pk=pk)
     try:
         handle = image.file.open("rb")

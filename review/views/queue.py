@@ -12,7 +12,10 @@ from review.models import QueueKind
 from review.views.access import volunteer_required
 
 # Each queue's item page, and the word the empty-queue page uses.
-ITEM_PAGE = {QueueKind.SORT: ("review_sort", "sort"), QueueKind.IDENTIFY: ("review_identify", "identify")}
+ITEM_PAGE: dict[str, tuple[str, str]] = {
+    QueueKind.SORT: ("review_sort", "sort"),
+    QueueKind.IDENTIFY: ("review_identify", "identify"),
+}
 
 
 @require_GET

@@ -24,10 +24,8 @@ def sort_image(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             messages.error(request, "Answer yes, no or skip.")
             return _render(request, image, status=400)
-        try:
-            services.image_sort_decide(image, answer=form.cleaned_data["answer"], actor=request.user)
-        except services.ReviewError as exc:
-            messages.error(request, str(exc))
+        # A refusal (sorted already, held by another) is shown by oversight.middleware.
+        services.image_sort_decide(image, answer=form.cleaned_data["answer"], actor=request.user)
         return redirect("review_sort_next", slug=department.slug)
     if image.contains_officers is not None:
         messages.info(request, "That photo was sorted already.")

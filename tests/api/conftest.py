@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from faces.models import Face, MatchSuggestion
-from faces.services.uploads import image_create
+from tests import factories
 from tests.conftest import photo
 
 API = "/api/v1/"
@@ -17,18 +16,7 @@ ROLES = ["anonymous", "member", "volunteer", "coordinator", "other_coordinator",
 VECTOR = [0.01 * (i % 7) for i in range(128)]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Seven users per test: a fast hasher keeps the role tables quick (not a security test)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counters live in the cache, which outlives a test's database."""
-    cache.clear()
-    yield
-    cache.clear()
+# The fast password hasher and the cleared throttle cache come from tests/conftest.py (autouse).
 
 
 def token_client(user) -> APIClient:
@@ -49,30 +37,22 @@ def upload_file(name: str, content: bytes | None = None, content_type: str = "im
     return SimpleUploadedFile(name, photo(name) if content is None else content, content_type=content_type)
 
 
-def make_image(department, name: str = "obama_1.jpg"):
-    """A stored photo, not processed (its on_commit task never runs inside a test transaction)."""
-    return image_create(upload=upload_file(name), department=department).image
-
-
-def make_face(image, *, x: int = 10, y: int = 10, w: int = 60, h: int = 60, **fields) -> Face:
-    return Face.objects.create(image=image, x=x, y=y, w=w, h=h, source=Face.Source.USER, **fields)
-
-
 @pytest.fixture
 def image(allowed_department):
-    return make_image(allowed_department)
+    """A stored photo, not processed (its on_commit task never runs inside a test transaction)."""
+    return factories.image(allowed_department, "obama_1.jpg")
 
 
 @pytest.fixture
 def face(image) -> Face:
-    return make_face(image)
+    return factories.face(image)
 
 
 @pytest.fixture
 def suggestion(face, officer) -> MatchSuggestion:
-    return MatchSuggestion.objects.create(face=face, officer=officer, distance=0.42, rank=1)
+    return factories.suggestion(face, officer)
 
 
 def error_body_ok(response) -> bool:
     body = response.json()
-    return set(body) == {"detail", "errors"} and isinstance(body["detail"], str) and body["detail"]
+    return set(body) == {"detail", "errors", "code"} and isinstance(body["detail"], str) and body["detail"]

@@ -157,7 +157,7 @@ def test_each_endpoint_answers_each_role_as_designed(
     if expected == 401:
         assert response.headers["WWW-Authenticate"] == "Token"
     if expected >= 400 and response["Content-Type"].startswith("application/json"):
-        assert set(response.json()) == {"detail", "errors"}
+        assert set(response.json()) == {"detail", "errors", "code"}
 
 
 @pytest.mark.parametrize("role, expected", [("volunteer", 200), ("member", 403), ("admin", 200)])

@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 from faces.models import MatchSuggestion
-from tests.api.conftest import make_face, make_image
+from tests import factories
 
 SCHEMA_URL = "/api/v1/schema/"
 
@@ -71,10 +71,10 @@ def rows(db, allowed_department, disallowed_department, officer):
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    image = make_image(allowed_department)
-    face = make_face(image)
+    image = factories.image(allowed_department, "obama_1.jpg")
+    face = factories.face(image)
     MatchSuggestion.objects.create(face=face, officer=officer, distance=0.4, rank=1)
-    make_face(make_image(disallowed_department, "biden_1.jpg"))
+    factories.face(factories.image(disallowed_department, "biden_1.jpg"))
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield

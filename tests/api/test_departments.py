@@ -6,7 +6,8 @@ import pytest
 
 from departments.models import RecognitionChange
 from faces.models import Face, MatchSuggestion
-from tests.api.conftest import API, VECTOR, error_body_ok, make_face, make_image, token_client
+from tests import factories
+from tests.api.conftest import API, VECTOR, error_body_ok, token_client
 
 
 def test_the_list_is_paginated_and_shows_each_departments_recognition_now(
@@ -38,8 +39,8 @@ def test_an_unknown_department_is_a_404_with_the_error_body(clients, db):
 
 
 def test_an_administrator_turns_recognition_off_and_gets_the_purge_counts(clients, allowed_department, officer):
-    image = make_image(allowed_department)
-    face = make_face(image)
+    image = factories.image(allowed_department, "obama_1.jpg")
+    face = factories.face(image)
     Face.objects.filter(pk=face.pk).update(embedding=VECTOR)
     MatchSuggestion.objects.create(face=face, officer=officer, distance=0.3, rank=1)
     response = clients["admin"].post(

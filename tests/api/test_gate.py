@@ -1,4 +1,4 @@
-"""The recognition gate, through the API (DESIGN.md rules 1-3).
+"""The recognition gate, through the API (docs/architecture.md, rules 1-3).
 
 - POST faces/{id}/embedding/ stores nothing for a department without recognition (403);
 - gallery/ never lists a face of a department without recognition, even asked by id;
@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import pytest
 
-from departments import policy
 from departments.models import Department, Officer
 from faces.models import Face, MatchSuggestion, RecognitionEvent
-from tests.api.conftest import API, VECTOR, error_body_ok, make_face, make_image
+from faces.services import recognition
+from tests import factories
+from tests.api.conftest import API, VECTOR, error_body_ok
 
 
 def _gallery_face(department, name: str, badge: str, vector=VECTOR) -> Face:
-    officer = Officer.objects.create(department=department, first_name="G", last_name=name, badge_number=badge)
-    face = make_face(make_image(department, name), officer=officer, use_for_recognition=True)
-    Face.objects.filter(pk=face.pk).update(embedding=vector)
-    return face
+    officer = factories.officer(department, first_name="G", last_name=name, badge_number=badge)
+    return factories.face(
+        factories.image(department, name), officer=officer, use_for_recognition=True, embedding=vector
+    )
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def two_galleries(allowed_department, disallowed_department):
 @pytest.mark.parametrize("department_fixture", ["disallowed_department", "illinois_department"])
 def test_it_refuses_to_store_a_vector_for_a_disallowed_department(request, clients, department_fixture):
     department = request.getfixturevalue(department_fixture)
-    face = make_face(make_image(department))
+    face = factories.face(factories.image(department, "obama_1.jpg"))
     response = clients["admin"].post(f"{API}faces/{face.pk}/embedding/", {"embedding": VECTOR}, format="json")
     assert response.status_code == 403 and error_body_ok(response)
     assert "not allowed" in response.json()["detail"]
@@ -47,7 +48,7 @@ def test_it_refuses_to_store_a_vector_for_a_disallowed_department(request, clien
 
 
 def test_it_refuses_once_the_flag_is_turned_off(clients, face, allowed_department, users):
-    policy.department_set_recognition(allowed_department, allowed=False, actor=users["admin"], reason="Vote")
+    recognition.department_set_recognition(allowed_department, allowed=False, actor=users["admin"], reason="Vote")
     response = clients["admin"].post(f"{API}faces/{face.pk}/embedding/", {"embedding": VECTOR}, format="json")
     assert response.status_code == 403
     face.refresh_from_db()
@@ -56,7 +57,7 @@ def test_it_refuses_once_the_flag_is_turned_off(clients, face, allowed_departmen
 
 def test_a_vector_for_an_allowed_department_is_stored_and_searched(clients, allowed_department, two_galleries):
     allowed, _ = two_galleries
-    face = make_face(make_image(allowed_department, "obama_2.jpg"))
+    face = factories.face(factories.image(allowed_department, "obama_2.jpg"))
     response = clients["admin"].post(f"{API}faces/{face.pk}/embedding/", {"embedding": VECTOR}, format="json")
     assert response.status_code == 200
     body = response.json()
@@ -137,7 +138,7 @@ def test_the_gallery_is_empty_right_after_recognition_is_turned_off_through_the_
 
 
 def test_suggestions_are_hidden_where_recognition_is_not_allowed_now(clients, face, suggestion, allowed_department):
-    assert len(clients["anonymous"].get(f"{API}images/{face.image_id}/").json()["faces"][0]["suggestions"]) == 1
+    assert len(clients["volunteer"].get(f"{API}images/{face.image_id}/").json()["faces"][0]["suggestions"]) == 1
     # Flip the flag behind the policy's back: the API must read the state *now*.
     Department.objects.filter(pk=allowed_department.pk).update(facial_recognition_allowed=False)
     body = clients["admin"].get(f"{API}images/{face.image_id}/").json()

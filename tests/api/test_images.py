@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
 from faces.models import Decision, Face, Image
-from tests.api.conftest import API, error_body_ok, make_face, upload_file
+from tests import factories
+from tests.api.conftest import API, error_body_ok, upload_file
 
 
 def _png(width: int = 64, height: int = 48) -> bytes:
@@ -101,7 +102,7 @@ def test_djangos_request_data_too_big_becomes_413_with_the_error_body():
     from faces.api.exceptions import api_exception_handler
 
     response = api_exception_handler(RequestDataTooBig("too big"), {})
-    assert response.status_code == 413 and set(response.data) == {"detail", "errors"}
+    assert response.status_code == 413 and set(response.data) == {"detail", "errors", "code"}
 
 
 def test_too_many_form_fields_is_a_400_with_the_error_body(clients, allowed_department, settings):
@@ -153,7 +154,7 @@ def test_the_storage_being_down_is_a_503_and_nothing_is_half_saved(clients, allo
 
 
 def test_the_detail_shows_faces_without_any_vector(clients, image, officer):
-    face = make_face(image, officer=officer)
+    face = factories.face(image, officer=officer)
     Face.objects.filter(pk=face.pk).update(embedding=[0.1] * 128)
     body = clients["anonymous"].get(f"{API}images/{image.pk}/").json()
     assert set(body) >= {

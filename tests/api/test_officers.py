@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from departments.models import Officer
-from tests.api.conftest import API, error_body_ok, make_face, token_client
+from tests import factories
+from tests.api.conftest import API, error_body_ok, token_client
 
 
 @pytest.fixture
@@ -44,8 +45,8 @@ def test_bad_filters_are_400s_not_500s(clients, roster, query):
 
 
 def test_a_profile_lists_the_faces_identified_as_the_officer(clients, officer, image):
-    face = make_face(image, officer=officer)
-    make_face(image, x=200)  # someone else
+    face = factories.face(image, officer=officer)
+    factories.face(image, x=200)  # someone else
     body = clients["anonymous"].get(f"{API}officers/{officer.pk}/").json()
     assert body["name"] == "Jordan Avery" and body["badge_number"] == "1001"
     assert body["faces"] == [

@@ -6,7 +6,8 @@ import pytest
 
 from departments.models import Officer
 from faces.models import Decision, Face, MatchSuggestion
-from tests.api.conftest import API, error_body_ok, make_face
+from tests import factories
+from tests.api.conftest import API, error_body_ok
 
 
 def test_a_volunteer_identifies_a_face_as_an_officer(clients, face, officer):
@@ -86,7 +87,7 @@ def test_rejecting_a_suggestion_records_it(clients, suggestion):
 def test_a_settled_suggestion_cannot_be_decided_again(clients, suggestion, action):
     MatchSuggestion.objects.filter(pk=suggestion.pk).update(status=MatchSuggestion.Status.WITHDRAWN)
     response = clients["volunteer"].post(f"{API}suggestions/{suggestion.pk}/{action}/", {}, format="json")
-    assert response.status_code == 400 and "withdrawn" in response.json()["detail"]
+    assert response.status_code == 409 and "withdrawn" in response.json()["detail"]
     assert not Decision.objects.exists()
 
 
@@ -100,7 +101,7 @@ def test_missing_targets_are_404_for_volunteers(clients, db, users, path):
 
 
 def test_identifying_a_face_used_for_recognition_keeps_a_civilian_out_of_the_gallery(clients, image):
-    face = make_face(image)
+    face = factories.face(image)
     Face.objects.filter(pk=face.pk).update(embedding=[0.2] * 128)
     clients["volunteer"].post(
         f"{API}faces/{face.pk}/identify/",

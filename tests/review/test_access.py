@@ -114,9 +114,15 @@ def test_it_refuses_get_on_post_only_views(scene, users, name):
     assert client_for(users["admin"]).get(reverse(name, args=[pk])).status_code == 405
 
 
-def test_it_refuses_get_on_the_switch(users, allowed_department):
+def test_a_get_on_the_switch_changes_nothing_and_leads_back_to_the_jurisdictions(users, allowed_department):
+    # The confirmation page lives at the switch's address; a reload (or a refusal sent back
+    # to it by oversight.middleware) starts over from the list instead of answering 405.
     url = reverse("review_jurisdiction_switch", args=[allowed_department.slug])
-    assert client_for(users["admin"]).get(url).status_code == 405
+    response = client_for(users["admin"]).get(url)
+    assert response.status_code == 302 and response["Location"] == reverse("review_jurisdictions")
+    allowed_department.refresh_from_db()
+    assert allowed_department.facial_recognition_allowed
+    assert client_for(users["volunteer"]).get(url).status_code == 403
 
 
 def test_an_unapproved_volunteer_is_told_they_wait_for_approval(users):

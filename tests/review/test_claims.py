@@ -50,10 +50,10 @@ def test_two_clients_claiming_at_once_never_get_the_same_photo(users, allowed_de
             stored_image(allowed_department)
         responses = _claim_in_threads([lambda c=c: c.get(url) for c in clients])
         locations = [r["Location"] for r in responses]
-        assert all(r.status_code == 302 and "/review/sort/" in loc for r, loc in zip(responses, locations))
+        assert all(r.status_code == 302 and "/review/sort/" in loc for r, loc in zip(responses, locations, strict=True))
         assert locations[0] != locations[1]
         # Both decide, so the next round starts from an empty queue.
-        for client, location in zip(clients, locations):
+        for client, location in zip(clients, locations, strict=True):
             assert client.post(location, {"answer": "no"}).status_code == 302
     assert Image.objects.filter(contains_officers__isnull=True).count() == 0
 

@@ -12,7 +12,9 @@ from tests.review.conftest import stored_image
 
 
 def _post(user, officer, **data):
-    return client_for(user).post(reverse("review_gallery", args=[officer.pk]), data)
+    # From the gallery page, as a browser posts it: a refusal is shown back on that page.
+    page = reverse("review_gallery", args=[officer.pk])
+    return client_for(user).post(page, data, HTTP_REFERER=f"http://testserver{page}")
 
 
 def test_a_volunteer_takes_a_face_out_of_the_gallery_and_back(users, scene):

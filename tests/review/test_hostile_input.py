@@ -67,7 +67,8 @@ def test_a_suggestion_id_of_another_face_is_refused(users, scene, officer):
 @pytest.mark.parametrize("value", GARBAGE)
 def test_search_tolerates_anything(users, scene, value):
     response = client_for(users["volunteer"]).get(reverse("review_identify", args=[scene["face"].pk]), {"q": value})
-    assert response.status_code in (200, 302)
+    # A NUL byte is refused before any view runs (oversight.middleware_nul).
+    assert response.status_code in ((400,) if "\x00" in value else (200, 302))
 
 
 @pytest.mark.parametrize("field", ["first_name", "last_name", "badge_number", "rank", "unit"])

@@ -106,7 +106,8 @@ def test_suggestions_disappear_and_cannot_be_confirmed_once_the_department_forbi
     _post(client, face, action="confirm", suggestion=suggestion.pk, use_for_recognition="on")
     face.refresh_from_db()
     suggestion.refresh_from_db()
-    assert face.officer_id is None and suggestion.status == MatchSuggestion.Status.PENDING
+    # Refused: the face stays unknown (the suggestion is pending, or withdrawn by the database's gate).
+    assert face.officer_id is None and suggestion.status != MatchSuggestion.Status.CONFIRMED
 
 
 def test_a_suggestion_naming_an_officer_of_a_disallowed_department_is_never_shown(users, scene, disallowed_department):

@@ -2,7 +2,9 @@
 
 django-axes guards this door too: `authenticate()` goes through AxesStandaloneBackend, so
 every wrong password is recorded and, once locked out, even the right password is
-refused here with 429 and Retry-After (the same lock as the login page).
+refused here with 429 and Retry-After (the same lock as the login page). Failures count
+against the account, whichever name was sent: the username in any case or the e-mail
+address (accounts.lockout).
 """
 
 from __future__ import annotations

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from faces.api.exceptions import payload_too_large
 from faces.throttles import AnonReadThrottle
 
 # TokenAuthentication first: DRF answers 401 + "WWW-Authenticate: Token" for anonymous
 # requests only when the first authenticator names a scheme (SessionAuthentication does not).
-AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
-READ_THROTTLES = [AnonReadThrottle]
+AUTHENTICATION: list[type[BaseAuthentication]] = [TokenAuthentication, SessionAuthentication]
+READ_THROTTLES: list[type[BaseThrottle]] = [AnonReadThrottle]
 
 
 def declared_length(request) -> int:
@@ -21,9 +25,11 @@ def declared_length(request) -> int:
         return 0
 
 
-class ApiViewMixin:
-    authentication_classes = AUTHENTICATION
-    throttle_classes = READ_THROTTLES
+class ApiViewMixin(APIView):
+    """Listed first in an API view's bases, so these settings win over DRF's defaults."""
+
+    authentication_classes: Sequence[type[BaseAuthentication]] = AUTHENTICATION
+    throttle_classes: Sequence[type[BaseThrottle]] = READ_THROTTLES
 
     def initial(self, request, *args, **kwargs) -> None:
         """After authentication, permissions and throttles: refuse an oversize body unread.

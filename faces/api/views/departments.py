@@ -9,14 +9,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from departments import policy
 from departments.models import Department
 from faces.api import selectors
-from faces.api.exceptions import ApiError
 from faces.api.filters import DepartmentFilter
 from faces.api.permissions import CanChangeRecognition
 from faces.api.serializers import DepartmentSerializer, RecognitionChangeSerializer, RecognitionResultSerializer
 from faces.api.views.base import ApiViewMixin
+from faces.services.recognition import department_set_recognition
 
 
 class DepartmentList(ApiViewMixin, generics.ListAPIView):
@@ -49,15 +48,12 @@ class DepartmentRecognition(ApiViewMixin, APIView):
         department = get_object_or_404(Department, pk=pk)
         serializer = RecognitionChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            result = policy.department_set_recognition(
-                department,
-                allowed=serializer.validated_data["allowed"],
-                actor=request.user,
-                reason=serializer.validated_data["reason"],
-            )
-        except policy.RecognitionPolicyError as exc:
-            raise ApiError(str(exc), errors={"allowed": [str(exc)]}, code="forbidden_by_policy") from exc
+        result = department_set_recognition(
+            department,
+            allowed=serializer.validated_data["allowed"],
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+        )
         fresh = selectors.departments_with_recognition().get(pk=department.pk)
         body = {
             "department": fresh,

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from faces.api import selectors
-from faces.api.exceptions import ApiError
 from faces.api.permissions import IsVolunteer
 from faces.api.serializers import (
     FaceBoxSerializer,
@@ -23,10 +22,10 @@ from faces.api.serializers import (
 )
 from faces.api.views.base import ApiViewMixin
 from faces.models import Image
-from faces.pipeline.decode import ImageRejected
 from faces.services import review
-from faces.services.uploads import InvalidBox, StorageUnavailable, face_box_create, image_create
+from faces.services.uploads import face_box_create, image_create
 from faces.throttles import UPLOAD_THROTTLES, RecognitionThrottle
+from faces.uploader import upload_marker
 
 
 class ImageUpload(ApiViewMixin, APIView):
@@ -45,19 +44,13 @@ class ImageUpload(ApiViewMixin, APIView):
         serializer = ImageUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        try:
-            result = image_create(
-                upload=upload,
-                department=serializer.validated_data["department"],
-                uploaded_by=request.user,
-                filename=getattr(upload, "name", ""),
-            )
-        except ImageRejected as exc:
-            raise ApiError(str(exc), status_code=exc.http_status, errors={"file": [str(exc)]}, code=exc.code) from exc
-        except StorageUnavailable as exc:
-            raise ApiError(
-                str(exc), status_code=503, code="storage_unavailable", headers={"Retry-After": "60"}
-            ) from exc
+        result = image_create(
+            upload=upload,
+            department=serializer.validated_data["department"],
+            uploaded_by=request.user,
+            filename=getattr(upload, "name", ""),
+            uploader_session=upload_marker(request.user, request.session),
+        )
         body = ImageCreatedSerializer(result.image, context={"duplicate": not result.created}).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -66,7 +59,7 @@ class ImageDetail(ApiViewMixin, APIView):
     @extend_schema(responses={200: ImageDetailSerializer}, summary="A photo, its faces and (where allowed) suggestions")
     def get(self, request: Request, pk: int) -> Response:
         image = get_object_or_404(Image, pk=pk)
-        return Response(ImageDetailSerializer(selectors.image_for_api(image)).data)
+        return Response(ImageDetailSerializer(selectors.image_for_api(image, viewer=request)).data)
 
 
 class ImageFaces(ApiViewMixin, APIView):
@@ -80,11 +73,10 @@ class ImageFaces(ApiViewMixin, APIView):
         serializer = FaceBoxSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         box = serializer.validated_data["box"]
-        try:
-            face = face_box_create(image=image, created_by=request.user, **box)
-        except InvalidBox as exc:
-            raise ApiError(str(exc), errors={"box": [str(exc)]}, code="invalid_box") from exc
-        return Response(FaceSerializer(selectors.face_for_api(face.pk)).data, status=status.HTTP_201_CREATED)
+        face = face_box_create(image=image, created_by=request.user, **box)
+        return Response(
+            FaceSerializer(selectors.face_for_api(face.pk, viewer=request)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ImageSort(ApiViewMixin, APIView):
@@ -100,10 +92,8 @@ class ImageSort(ApiViewMixin, APIView):
         image = get_object_or_404(Image, pk=pk)
         serializer = SortSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            image = review.image_sort(
-                image, contains_officers=serializer.validated_data["contains_officers"], actor=request.user
-            )
-        except review.ReviewError as exc:
-            raise ApiError(str(exc), code="review_error") from exc
-        return Response(ImageDetailSerializer(selectors.image_for_api(image)).data)
+        # The same service as the dashboard: a photo already sorted is refused with a 409.
+        image = review.image_sort(
+            image, contains_officers=serializer.validated_data["contains_officers"], actor=request.user
+        )
+        return Response(ImageDetailSerializer(selectors.image_for_api(image, viewer=request)).data)

@@ -1,7 +1,8 @@
 """Decisions by volunteers: identify a face, confirm or reject a suggestion.
 
-Each calls the same faces.services.review function as the review pages, which records a
-Decision; a ReviewError is the service's refusal, shown as a 400.
+Each calls the same faces.services.review function as the review dashboard, with the same
+checks: a face already decided, or a suggestion that is settled or hidden by the gate, is
+refused with a 409 (the service's DomainError, mapped once in faces.api.exceptions).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from faces.api import selectors
-from faces.api.exceptions import ApiError
 from faces.api.permissions import IsVolunteer
 from faces.api.serializers import (
     ConfirmSerializer,
@@ -31,10 +31,6 @@ class VolunteerView(ApiViewMixin, APIView):
     throttle_classes: list = []
 
 
-def _refused(exc: review.ReviewError) -> ApiError:
-    return ApiError(str(exc), code="review_error")
-
-
 class FaceIdentify(VolunteerView):
     @extend_schema(
         request=IdentifySerializer,
@@ -46,17 +42,14 @@ class FaceIdentify(VolunteerView):
         serializer = IdentifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            review.face_identify(
-                face,
-                officer=data["officer"],
-                civilian=data["civilian"],
-                use_for_recognition=data["use_for_recognition"],
-                actor=request.user,
-            )
-        except review.ReviewError as exc:
-            raise _refused(exc) from exc
-        return Response(FaceSerializer(selectors.face_for_api(face.pk)).data)
+        review.face_identify(
+            face,
+            officer=data["officer"],
+            civilian=data["civilian"],
+            use_for_recognition=data["use_for_recognition"],
+            actor=request.user,
+        )
+        return Response(FaceSerializer(selectors.face_for_api(face.pk, viewer=request)).data)
 
 
 class SuggestionConfirm(VolunteerView):
@@ -69,13 +62,10 @@ class SuggestionConfirm(VolunteerView):
         suggestion = get_object_or_404(MatchSuggestion, pk=pk)
         serializer = ConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            face = review.suggestion_confirm(
-                suggestion, actor=request.user, use_for_recognition=serializer.validated_data["use_for_recognition"]
-            )
-        except review.ReviewError as exc:
-            raise _refused(exc) from exc
-        return Response(FaceSerializer(selectors.face_for_api(face.pk)).data)
+        face = review.suggestion_confirm(
+            suggestion, actor=request.user, use_for_recognition=serializer.validated_data["use_for_recognition"]
+        )
+        return Response(FaceSerializer(selectors.face_for_api(face.pk, viewer=request)).data)
 
 
 class SuggestionReject(VolunteerView):
@@ -86,8 +76,5 @@ class SuggestionReject(VolunteerView):
     )
     def post(self, request: Request, pk: int) -> Response:
         suggestion = get_object_or_404(MatchSuggestion, pk=pk)
-        try:
-            suggestion = review.suggestion_reject(suggestion, actor=request.user)
-        except review.ReviewError as exc:
-            raise _refused(exc) from exc
+        suggestion = review.suggestion_reject(suggestion, actor=request.user)
         return Response(SuggestionStatusSerializer(suggestion).data)

@@ -1,7 +1,7 @@
 """The external worker's endpoints (administrators' tokens): read the gallery, write vectors.
 
 A GPU machine may compute embeddings, but the gate stays on this server: the gallery
-lists only allowed departments (selectors.gallery_faces) and every vector is written
+lists only allowed departments (selectors.allowed_gallery_faces) and every vector is written
 through face_store_embedding, which locks the departments and re-checks the policy.
 """
 
@@ -16,8 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from departments.policy import RecognitionNotAllowed
 from faces.api import selectors
-from faces.api.exceptions import ApiError
 from faces.api.filters import GalleryFilter
 from faces.api.permissions import IsAdministrator
 from faces.api.serializers import EmbeddingSerializer, FaceSerializer, GallerySerializer
@@ -45,7 +45,7 @@ class Gallery(ApiViewMixin, generics.ListAPIView):
     pagination_class = GalleryPagination
 
     def get_queryset(self):
-        return selectors.gallery_faces()
+        return selectors.allowed_gallery_faces()
 
 
 class FaceEmbedding(ApiViewMixin, APIView):
@@ -63,7 +63,7 @@ class FaceEmbedding(ApiViewMixin, APIView):
         serializer.is_valid(raise_exception=True)
         vector = np.asarray(serializer.validated_data["embedding"], dtype=np.float32)
         if not face_store_embedding(face, vector):
-            raise ApiError(REFUSED, status_code=403, code="recognition_not_allowed")
+            raise RecognitionNotAllowed(REFUSED)
         face.refresh_from_db(fields=["officer"])
         face_suggest(face, vector, actor=request.user)
-        return Response(FaceSerializer(selectors.face_for_api(face.pk)).data)
+        return Response(FaceSerializer(selectors.face_for_api(face.pk, viewer=request)).data)

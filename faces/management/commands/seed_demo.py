@@ -17,6 +17,7 @@ from departments import policy
 from departments.models import Department, Officer
 from faces import services
 from faces.models import Face
+from faces.services.recognition import department_set_recognition
 from faces.services.review import face_identify
 
 PHOTOS = Path(settings.BASE_DIR) / "tests" / "data" / "faces"
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             department, _ = Department.objects.get_or_create(slug=slug, defaults={"name": name, "state": state})
             departments[slug] = department
             if recognition and not policy.recognition_allowed(department):
-                policy.department_set_recognition(
+                department_set_recognition(
                     department, allowed=True, actor=None, reason="Demo data: recognition allowed for this department."
                 )
         for slug, first, last, badge, rank, unit, photo in OFFICERS:

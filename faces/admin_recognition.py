@@ -1,0 +1,103 @@
+"""Admin pages for departments and jurisdiction rules.
+
+They live in the faces app, not in departments/admin.py, because switching recognition
+purges face data (faces.services.recognition) and departments must not import faces.
+The recognition flag is never a raw field: it is switched on its own page, with a
+reason, and audited.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from departments import policy
+from departments.admin import RecognitionChangeInline
+from departments.forms import RecognitionChangeForm
+from departments.models import Department, JurisdictionRule
+from faces.admin_gate import GatePurgeMessages
+from faces.services import recognition
+
+
+@admin.register(Department)
+class DepartmentAdmin(GatePurgeMessages, admin.ModelAdmin):
+    list_display = ("name", "state", "recognition_state", "created_at")
+    list_filter = ("state", "facial_recognition_allowed")
+    search_fields = ("name", "slug", "state")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("recognition_state",)
+    inlines = [RecognitionChangeInline]
+
+    @admin.display(description="Facial recognition")
+    def recognition_state(self, obj: Department) -> str:
+        if obj.pk is None:
+            return "Off (new departments start with recognition off)"
+        rule = policy.forbidding_rule(obj.state)
+        state = "On" if policy.recognition_allowed(obj) else "Off"
+        note = f" — forbidden by the {rule.state} rule" if rule else ""
+        url = reverse("admin:departments_department_recognition", args=[obj.pk])
+        return format_html('{}{} (<a href="{}">change…</a>)', state, note, url)
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<int:pk>/recognition/",
+                self.admin_site.admin_view(self.recognition_view),
+                name="departments_department_recognition",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def recognition_view(self, request, pk: int):
+        department = get_object_or_404(Department, pk=pk)
+        if not request.user.is_superuser and not request.user.has_perm("departments.change_department"):
+            raise PermissionDenied
+        form = RecognitionChangeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = recognition.department_set_recognition(
+                    department,
+                    allowed=form.cleaned_data["allowed"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except recognition.RecognitionPolicyError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if result.allowed:
+                    messages.success(request, "Recognition turned on; a backfill of existing faces is queued.")
+                else:
+                    messages.success(
+                        request,
+                        f"Recognition turned off: {result.purged_embeddings} embeddings deleted, "
+                        f"{result.withdrawn_suggestions} pending suggestions withdrawn.",
+                    )
+                return redirect("admin:departments_department_change", department.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Facial recognition for {department}",
+            "department": department,
+            "form": form,
+            "allowed_now": policy.recognition_allowed(department),
+            "rule": policy.forbidding_rule(department.state),
+            "purge": recognition.purge_preview(department),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/departments/recognition.html", context)
+
+
+@admin.register(JurisdictionRule)
+class JurisdictionRuleAdmin(GatePurgeMessages, admin.ModelAdmin):
+    list_display = ("state", "recognition_forbidden", "legal_reason")
+
+    def save_model(self, request, obj, form, change) -> None:
+        results = recognition.jurisdiction_rule_save(obj, actor=request.user)
+        for result in results:
+            messages.warning(
+                request,
+                f"Recognition turned off for {result.department}: {result.purged_embeddings} embeddings deleted.",
+            )

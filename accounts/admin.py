@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from accounts import services
-from accounts.models import Profile
+from accounts.models import MembershipDecision, Profile
 
 
 @admin.register(Profile)
@@ -16,8 +16,26 @@ class ProfileAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve the selected volunteers")
     def approve(self, request, queryset):
-        count = services.profiles_approve(queryset)
+        count = services.profiles_approve(queryset, actor=request.user)
         self.message_user(request, f"{count} account(s) approved.", messages.SUCCESS)
+
+
+@admin.register(MembershipDecision)
+class MembershipDecisionAdmin(admin.ModelAdmin):
+    """The approval record is read-only: it says who decided, it is not a way to decide."""
+
+    list_display = ("created_at", "actor_username", "kind", "member_username")
+    list_filter = ("kind",)
+    search_fields = ("actor_username", "member_username")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ProfileInline(admin.StackedInline):

@@ -20,7 +20,9 @@ class Profile(models.Model):
     department = models.ForeignKey(
         "departments.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="coordinators"
     )
-    # With ACCOUNTS_REQUIRE_APPROVAL, new volunteers wait for an administrator.
+    # With ACCOUNTS_REQUIRE_APPROVAL (the default), a new sign-up waits here, unapproved,
+    # until a coordinator or administrator approves it (accounts.services.member_approve);
+    # until then accounts.roles treats it as a member of the public.
     approved = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -34,3 +36,29 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class MembershipDecision(models.Model):
+    """Audit of every approval or decline of a new account: who decided about whom, when.
+
+    The usernames are copied so the record still reads after either account is deleted.
+    """
+
+    class Kind(models.TextChoices):
+        APPROVE = "approve", "Approved as a volunteer"
+        DECLINE = "decline", "Declined"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="membership_decisions"
+    )
+    member_username = models.CharField(max_length=150)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_username = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_username}: {self.get_kind_display()} {self.member_username}"

@@ -57,3 +57,12 @@ def can_undo_decisions(user, department) -> bool:
 
 def can_change_recognition(user) -> bool:
     return is_administrator(user)
+
+
+def can_approve_members(user) -> bool:
+    """Coordinators and administrators approve new accounts as volunteers.
+
+    Volunteers are not tied to a department (they review every queue), so any coordinator
+    may approve any pending account; the audit names who did.
+    """
+    return role_of(user) in (Role.COORDINATOR, Role.ADMINISTRATOR)

@@ -1,4 +1,7 @@
-"""A new allauth signup becomes a volunteer (approved unless ACCOUNTS_REQUIRE_APPROVAL)."""
+"""A new allauth sign-up asks to volunteer: unapproved (a member) until someone approves it.
+
+With ACCOUNTS_REQUIRE_APPROVAL off (small deployments), the sign-up is a volunteer at once.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,5 @@ from accounts.models import Profile, Role
 @receiver(user_signed_up, dispatch_uid="accounts_profile_on_signup")
 def create_volunteer_profile(sender, request, user, **kwargs) -> None:
     Profile.objects.get_or_create(
-        user=user,
-        defaults={"role": Role.VOLUNTEER, "approved": not getattr(settings, "ACCOUNTS_REQUIRE_APPROVAL", False)},
+        user=user, defaults={"role": Role.VOLUNTEER, "approved": not settings.ACCOUNTS_REQUIRE_APPROVAL}
     )

@@ -8,17 +8,24 @@ allow it now, so no distance is ever shown for an officer outside the allowed ga
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, Protocol
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 
+from accounts.roles import is_volunteer
 from departments.models import Department, Officer
 from departments.policy import allowed_departments_q, forbidding_rule, recognition_allowed
-from faces.models import Face, Image, MatchSuggestion
+from faces.models import BiometricPurge, Face, GateAuditRun, Image, MatchSuggestion
 from faces.pipeline.search import confidence_label
 from faces.renditions import is_public_officer_face, rendition_key
+from faces.uploader import session_uploader_key
 
 SUGGESTION_WORDING = "Possible match — for volunteers to confirm"
+HIDDEN_SUGGESTIONS_STATE = (
+    "Not identified yet. Possible matches are shown only to the person who uploaded the photo and to volunteers."
+)
 STATUS_LABELS = {
     Image.Status.QUEUED: "Waiting in line to be processed",
     Image.Status.PROCESSING: "Looking for faces…",
@@ -43,8 +50,35 @@ def recognition_notice(department: Department) -> dict:
     return {"allowed": False, "rule": rule.legal_reason if rule else "", "text": text}
 
 
+class Viewer(Protocol):
+    """Who is looking: an HttpRequest or a DRF Request both fit."""
+
+    user: Any
+    session: Any
+
+
+def suggestions_visible_to(viewer: Viewer, image: Image) -> bool:
+    """May this viewer read the photo's unconfirmed suggestions (officers' names)?
+
+    Only the uploader — their account, or for an anonymous upload the browser session that
+    made it — and volunteers and above (docs/architecture.md, rule 6). Everyone else, the public and
+    unapproved accounts included, sees only identifications a volunteer confirmed.
+    """
+    user = getattr(viewer, "user", None)
+    if is_volunteer(user):
+        return True
+    signed_in = bool(getattr(user, "is_authenticated", False) and user.is_active)
+    if signed_in and image.uploaded_by_id is not None and user.pk == image.uploaded_by_id:
+        return True
+    mine = session_uploader_key(getattr(viewer, "session", None))
+    return bool(mine and image.uploader_session and constant_time_compare(mine, image.uploader_session))
+
+
 def public_suggestions(image: Image) -> dict[int, list[MatchSuggestion]]:
-    """Pending suggestions per face id, or nothing at all where recognition is not allowed."""
+    """Pending suggestions per face id, or nothing at all where recognition is not allowed.
+
+    Gated by the policy only: show them only where suggestions_visible_to() says so.
+    """
     if not recognition_allowed(image.department_id):
         return {}
     suggestions = (
@@ -103,7 +137,7 @@ def _officer_payload(officer: Officer, crops: dict[int, int]) -> dict:
     }
 
 
-def _face_state(face: Face, image: Image, allowed: bool, has_suggestions: bool) -> str:
+def _face_display_state(face: Face, image: Image, allowed: bool, has_suggestions: bool, shown: bool) -> str:
     if is_public_officer_face(face):
         return "Confirmed by a volunteer."
     if not allowed:
@@ -112,17 +146,21 @@ def _face_state(face: Face, image: Image, allowed: bool, has_suggestions: bool) 
         return "Comparing with the officer gallery…"
     if face.embedding_skipped_reason:
         return face.embedding_skipped_reason
+    if not shown:
+        # The same words whether or not there is a match: its existence is not public either.
+        return HIDDEN_SUGGESTIONS_STATE
     return "" if has_suggestions else "No likely match in the gallery."
 
 
-def image_page_data(image: Image, *, editable_face_ids: set[int]) -> dict:
+def image_page_data(image: Image, *, editable_face_ids: set[int], show_suggestions: bool) -> dict:
     """Everything the photo page and its status.json show; the same dict for both.
 
-    `editable_face_ids` are the faces the viewer may move or delete (decided by the view).
+    `editable_face_ids` are the faces the viewer may move or delete (decided by the view);
+    `show_suggestions` comes from suggestions_visible_to().
     """
     faces = list(image.faces.select_related("officer__department").order_by("pk"))
     allowed = recognition_allowed(image.department_id)
-    by_face = public_suggestions(image) if allowed else {}
+    by_face = public_suggestions(image) if allowed and show_suggestions else {}
     officer_ids = {f.officer_id for f in faces if is_public_officer_face(f)}
     officer_ids |= {s.officer_id for items in by_face.values() for s in items}
     crops = officer_photo_faces(officer_ids)
@@ -147,7 +185,7 @@ def image_page_data(image: Image, *, editable_face_ids: set[int]) -> dict:
                 "crop_url": reverse("face_crop", args=[face.pk]) if is_public_officer_face(face) else "",
                 "update_url": reverse("face_update", args=[face.pk]),
                 "delete_url": reverse("face_delete", args=[face.pk]),
-                "state": _face_state(face, image, allowed, bool(suggestions)),
+                "state": _face_display_state(face, image, allowed, bool(suggestions), show_suggestions),
                 "suggestions": [
                     {
                         "officer": _officer_payload(s.officer, crops),
@@ -169,6 +207,7 @@ def image_page_data(image: Image, *, editable_face_ids: set[int]) -> dict:
         "height": image.height,
         "public_url": f"{reverse('image_public', args=[image.pk])}?v={key}",
         "recognition": recognition_notice(image.department),
+        "suggestions_shown": allowed and show_suggestions,
         "faces": face_items,
         "urls": {
             "status": reverse("image_status", args=[image.pk]),
@@ -183,3 +222,63 @@ def officer_public_faces(officer: Officer) -> QuerySet[Face]:
 
 def officer_public_images(officer: Officer) -> QuerySet[Image]:
     return Image.objects.filter(faces__officer=officer, faces__is_civilian=False).distinct().order_by("-created_at")
+
+
+def _has_public_photo() -> Exists:
+    return Exists(Face.objects.filter(officer=OuterRef("pk"), is_civilian=False))
+
+
+def officers_filtered(
+    *,
+    department: Department | None = None,
+    name: str = "",
+    badge: str = "",
+    rank: str = "",
+    unit: str = "",
+    has_photo: bool = False,
+) -> QuerySet[Officer]:
+    """Officers matching the roster/search filters, with `has_photo` annotated."""
+    officers = Officer.objects.select_related("department").annotate(has_photo=_has_public_photo())
+    if department is not None:
+        officers = officers.filter(department=department)
+    for word in name.split()[:5]:
+        officers = officers.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    if badge:
+        officers = officers.filter(badge_number__iexact=badge.strip())
+    if rank:
+        officers = officers.filter(rank__iexact=rank.strip())
+    if unit:
+        officers = officers.filter(unit__icontains=unit.strip())
+    if has_photo:
+        officers = officers.filter(has_photo=True)
+    return officers.order_by("last_name", "first_name", "pk")
+
+
+def visible_suggestions(face: Face) -> QuerySet[MatchSuggestion]:
+    """Pending suggestions a volunteer may see and act on for this face: none unless recognition is allowed now.
+
+    Both ends of the gate are checked: the photo's department and each suggested
+    officer's department must allow recognition at this moment. The dashboard shows these,
+    and faces.services.review refuses to confirm or reject any other.
+    """
+    if not recognition_allowed(face.image.department_id):
+        return MatchSuggestion.objects.none()
+    return (
+        MatchSuggestion.objects.filter(face=face, status=MatchSuggestion.Status.PENDING)
+        .filter(allowed_departments_q("officer__department__"))
+        .select_related("officer", "officer__featured_face")
+        .order_by("rank", "distance")
+    )
+
+
+def last_gate_audit() -> GateAuditRun | None:
+    """The latest run of `manage.py gate_audit` (by hand or from beat), for the jurisdiction page."""
+    return GateAuditRun.objects.order_by("-created_at", "-pk").first()
+
+
+def gate_purges(department_ids: list[int] | None = None, *, limit: int = 50) -> QuerySet[BiometricPurge]:
+    """Recent purges made by the database triggers or the gate audit, newest first."""
+    purges = BiometricPurge.objects.select_related("department", "actor").order_by("-created_at", "-pk")
+    if department_ids is not None:
+        purges = purges.filter(department_id__in=department_ids)
+    return purges[:limit]

@@ -3,11 +3,14 @@
 from django.urls import path
 
 from review.models import QueueKind
-from review.views import dashboard, decisions, gallery, identify, jurisdictions, media, queue, sort
+from review.views import dashboard, decisions, gallery, identify, jurisdictions, media, members, queue, sort
 
 urlpatterns = [
     path("", dashboard.dashboard, name="review_dashboard"),
     path("leaderboard/", dashboard.leaderboard, name="review_leaderboard"),
+    path("members/", members.member_list, name="review_members"),
+    path("members/<int:pk>/approve/", members.member_approve, name="review_member_approve"),
+    path("members/<int:pk>/decline/", members.member_decline, name="review_member_decline"),
     path("departments/<slug:slug>/sort/", queue.queue_next, {"kind": QueueKind.SORT}, name="review_sort_next"),
     path("sort/<int:pk>/", sort.sort_image, name="review_sort"),
     path(

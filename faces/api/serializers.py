@@ -112,7 +112,9 @@ class OfficerDetailSerializer(OfficerSerializer):
     def get_faces(self, officer: Officer) -> list[dict]:
         from faces.selectors import officer_public_faces
 
-        return OfficerFaceSerializer(officer_public_faces(officer).defer("embedding"), many=True).data
+        faces = officer_public_faces(officer).defer("embedding")
+        # many=True makes a ListSerializer, whose .data is a list; the stub types it as a dict.
+        return OfficerFaceSerializer(faces, many=True).data  # type: ignore[return-value]
 
 
 # --- Images and faces --------------------------------------------------------------------
@@ -252,4 +254,5 @@ class GallerySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.FloatField()))
     def get_embedding(self, face: Face) -> list[float]:
+        assert face.embedding is not None  # the gallery holds embedded faces only
         return [float(v) for v in face.embedding]

@@ -38,22 +38,43 @@ def _log_in(client: Client, login: str, password: str = PASSWORD):
     return client.post(reverse("account_login"), {"login": login, "password": password})
 
 
-def test_signing_up_sends_a_confirmation_and_makes_a_volunteer(settings):
+def test_signing_up_sends_a_confirmation_and_asks_to_volunteer_awaiting_approval():
     client = Client()
     response = _sign_up(client)
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and "newvolunteer@example.org" in mail.outbox[0].to
     user = get_user_model().objects.get(username="newvolunteer")
     assert Profile.objects.get(user=user).role == Role.VOLUNTEER
-    assert Profile.objects.get(user=user).approved
+    assert not Profile.objects.get(user=user).approved
+    assert roles.role_of(user) == Role.MEMBER
 
 
-def test_an_unconfirmed_address_cannot_log_in_and_a_confirmed_one_lands_on_the_dashboard():
+def test_approval_is_required_by_default():
+    import os
+
+    from django.conf import settings
+
+    if os.environ.get("ACCOUNTS_REQUIRE_APPROVAL"):
+        pytest.skip("the environment sets ACCOUNTS_REQUIRE_APPROVAL")
+    assert settings.ACCOUNTS_REQUIRE_APPROVAL is True
+
+
+def test_an_unconfirmed_address_cannot_log_in_and_a_confirmed_one_waits_on_the_home_page():
     _sign_up(Client())
     client = Client()
     response = _log_in(client, "newvolunteer")
     assert response.status_code == 302 and "confirm-email" in response["Location"]
     assert client.get(reverse("review_dashboard")).status_code == 302  # not logged in
+    _confirm_email(client)
+    response = _log_in(client, "newvolunteer")
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get(reverse("review_dashboard")).status_code == 403
+
+
+def test_with_approval_turned_off_a_confirmed_sign_up_lands_on_the_dashboard(settings):
+    settings.ACCOUNTS_REQUIRE_APPROVAL = False
+    _sign_up(Client())
+    client = Client()
     _confirm_email(client)
     response = _log_in(client, "newvolunteer")
     assert response.status_code == 302 and response["Location"] == "/review/"

@@ -52,14 +52,17 @@ def test_an_anonymous_person_draws_a_box_and_owns_it_through_the_session(
 
 
 def test_a_drawn_box_gets_suggestions_where_recognition_is_allowed(
-    allowed_department, django_capture_on_commit_callbacks
+    allowed_department, django_capture_on_commit_callbacks, users
 ):
     officer = gallery_officer(allowed_department)
     image = processed_image(allowed_department, "obama_2.jpg")
     client = client_for(None)
     with django_capture_on_commit_callbacks(execute=True):
         face_id = draw(client, image).json()["face_id"]
+    # Drawing a box on someone else's photo is no way to see suggestions (test_suggestion_visibility.py).
     face = next(f for f in status_json(client, image)["faces"] if f["id"] == face_id)
+    assert face["suggestions"] == []
+    face = next(f for f in status_json(client_for(users["volunteer"]), image)["faces"] if f["id"] == face_id)
     assert [s["officer"]["id"] for s in face["suggestions"]] == [officer.pk]
     assert face["suggestions"][0]["wording"] == "Possible match — for volunteers to confirm"
 

@@ -5,43 +5,30 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image as PILImage
 
 from departments.models import Officer
-from departments.policy import department_set_recognition
 from faces.models import Face, Image, MatchSuggestion
-from faces.services import image_create, image_process
-from faces.services.review import face_identify
+from faces.services import image_create
+from faces.services.recognition import department_set_recognition
+from tests import factories
 from tests.conftest import client_for, photo
 
 ROLES = ["anonymous", "member", "volunteer", "coordinator", "other_coordinator", "admin", "disabled"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 # --- Helpers shared by the photo-page tests (real photos, real pipeline, eager) ------------
 def processed_image(department, name: str, *, uploader=None) -> Image:
-    result = image_create(upload=ContentFile(photo(name), name=name), department=department, uploaded_by=uploader)
-    image_process(result.image.pk)
-    return Image.objects.select_related("department").get(pk=result.image.pk)
+    return factories.image(department, name, uploader=uploader, processed=True)
 
 
 def gallery_officer(department, name: str = "obama_1.jpg", *, badge: str = "44", last: str = "Example") -> Officer:
     """An officer whose confirmed face (from `name`) is in the gallery of `department`."""
-    officer = Officer.objects.create(
-        department=department, first_name="Barack", last_name=last, badge_number=badge, rank="Sergeant"
+    return factories.gallery_officer(
+        department, name, first_name="Barack", last_name=last, badge_number=badge, rank="Sergeant"
     )
-    face = processed_image(department, name).faces.get()
-    face_identify(face, officer=officer, actor=None, use_for_recognition=True)
-    return officer
 
 
 def status_json(client, image: Image) -> dict:
@@ -126,10 +113,12 @@ def test_a_queued_photo_is_pending(allowed_department):
     assert data["status"] == "queued" and data["pending"] is True
 
 
-def test_where_recognition_is_allowed_each_face_shows_worded_suggestions(allowed_department):
+def test_where_recognition_is_allowed_each_face_shows_worded_suggestions_to_volunteers(allowed_department, users):
+    # Who may see suggestions at all: tests/faces/test_suggestion_visibility.py.
+    volunteer = client_for(users["volunteer"])
     officer = gallery_officer(allowed_department)
     image = processed_image(allowed_department, "obama_2.jpg")
-    [face] = status_json(client_for(None), image)["faces"]
+    [face] = status_json(volunteer, image)["faces"]
     [suggestion] = face["suggestions"]
     assert suggestion["officer"]["id"] == officer.pk
     assert suggestion["officer"]["badge"] == "44"
@@ -137,24 +126,25 @@ def test_where_recognition_is_allowed_each_face_shows_worded_suggestions(allowed
     assert suggestion["officer"]["photo_url"].endswith("/crop.jpg")
     assert suggestion["wording"] == "Possible match — for volunteers to confirm"
     assert suggestion["confidence"] in {"strong resemblance", "likely resemblance", "possible resemblance"}
-    html = client_for(None).get(f"/images/{image.pk}/").content.decode()
+    html = volunteer.get(f"/images/{image.pk}/").content.decode()
     assert "Possible match — for volunteers to confirm" in html
     assert "Barack Example" in html
     assert "identified" not in html.lower()
 
 
-def test_where_recognition_is_not_allowed_no_suggestion_is_ever_shown(allowed_department, disallowed_department):
+def test_where_recognition_is_not_allowed_no_suggestion_is_ever_shown(allowed_department, disallowed_department, users):
+    volunteer = client_for(users["volunteer"])
     officer = gallery_officer(allowed_department)
     image = processed_image(disallowed_department, "obama_2.jpg")
     face = image.faces.get()
     assert face.embedding is None
     # Even a suggestion row that should never exist (a bug elsewhere) stays hidden.
     MatchSuggestion.objects.create(face=face, officer=officer, distance=0.3, rank=1)
-    data = status_json(client_for(None), image)
+    data = status_json(volunteer, image)
     assert data["recognition"]["allowed"] is False
     assert data["recognition"]["text"].startswith("No facial recognition is used for this jurisdiction.")
     assert data["faces"][0]["suggestions"] == []
-    html = client_for(None).get(f"/images/{image.pk}/").content.decode()
+    html = volunteer.get(f"/images/{image.pk}/").content.decode()
     assert "Possible match" not in html and "Barack" not in html
     assert "No facial recognition is used for this jurisdiction." in html
 
@@ -166,24 +156,26 @@ def test_the_state_rule_is_named_on_an_illinois_photo(illinois_department):
 
 
 def test_a_suggestion_naming_an_officer_of_a_disallowed_department_is_never_shown(
-    allowed_department, disallowed_department
+    allowed_department, disallowed_department, users
 ):
+    volunteer = client_for(users["volunteer"])
     image = processed_image(allowed_department, "obama_2.jpg")
     outsider = Officer.objects.create(
         department=disallowed_department, first_name="Hidden", last_name="Person", badge_number="9"
     )
     MatchSuggestion.objects.create(face=image.faces.get(), officer=outsider, distance=0.2, rank=1)
-    data = status_json(client_for(None), image)
+    data = status_json(volunteer, image)
     assert all(f["suggestions"] == [] for f in data["faces"])
-    assert "Hidden" not in client_for(None).get(f"/images/{image.pk}/").content.decode()
+    assert "Hidden" not in volunteer.get(f"/images/{image.pk}/").content.decode()
 
 
 def test_suggestions_disappear_when_recognition_is_turned_off(allowed_department, users):
     gallery_officer(allowed_department)
+    volunteer = client_for(users["volunteer"])
     image = processed_image(allowed_department, "obama_2.jpg")
-    assert status_json(client_for(None), image)["faces"][0]["suggestions"]
+    assert status_json(volunteer, image)["faces"][0]["suggestions"]
     department_set_recognition(allowed_department, allowed=False, actor=users["admin"], reason="court order")
-    data = status_json(client_for(None), image)
+    data = status_json(volunteer, image)
     assert data["recognition"]["allowed"] is False
     assert data["faces"][0]["suggestions"] == []
 

@@ -131,8 +131,8 @@ def load(cursor, gallery: Gallery, *, chunk: int = 20_000) -> None:
         stop = min(n, start + chunk)
         with cursor.copy(
             "COPY faces_image (id, file, public_file, sha256, format, department_id, "
-            "original_filename, width, height, status, error, attempts, labels, created_at, "
-            "updated_at) FROM STDIN"
+            "original_filename, width, height, status, error, attempts, labels, uploader_session, "
+            "created_at, updated_at) FROM STDIN"
         ) as copy:
             for i in range(start, stop):
                 copy.write_row(
@@ -150,6 +150,7 @@ def load(cursor, gallery: Gallery, *, chunk: int = 20_000) -> None:
                         "",
                         1,
                         "{}",
+                        "",
                         now,
                         now,
                     )
@@ -159,7 +160,7 @@ def load(cursor, gallery: Gallery, *, chunk: int = 20_000) -> None:
             "COPY faces_face (id, image_id, x, y, w, h, source, officer_id, is_civilian, "
             "embedding, embedding_skipped_reason, use_for_recognition, created_at) FROM STDIN"
         ) as copy:
-            for i, line in zip(range(start, stop), lines):
+            for i, line in zip(range(start, stop), lines, strict=True):
                 officer = int(gallery.face_officer[i]) or None
                 copy.write_row(
                     (

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from faces.models import Face, Image, MatchSuggestion, RecognitionEvent
+from departments.admin import OfficerAdmin as DepartmentsOfficerAdmin
+from departments.models import Officer
+from faces import admin_recognition  # noqa: F401  (registers Department and JurisdictionRule)
+from faces.admin_gate import GatePurgeMessages
+from faces.models import BiometricPurge, Face, GateAuditRun, Image, MatchSuggestion, RecognitionEvent
 
 
 class FaceInline(admin.TabularInline):
@@ -18,7 +22,7 @@ class FaceInline(admin.TabularInline):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(GatePurgeMessages, admin.ModelAdmin):
     list_display = ("pk", "department", "status", "contains_officers", "width", "height", "created_at")
     list_filter = ("status", "department", "contains_officers")
     search_fields = ("sha256", "original_filename")
@@ -41,7 +45,7 @@ class ImageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Face)
-class FaceAdmin(admin.ModelAdmin):
+class FaceAdmin(GatePurgeMessages, admin.ModelAdmin):
     list_display = ("pk", "image", "source", "officer", "is_civilian", "use_for_recognition", "embedded")
     list_filter = ("source", "use_for_recognition", "is_civilian")
     raw_id_fields = ("image", "officer", "created_by", "identified_by")
@@ -77,3 +81,33 @@ class MatchSuggestionAdmin(ReadOnlyAdmin):
 class RecognitionEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "face", "department", "outcome", "result_count", "detail")
     list_filter = ("outcome", "department")
+
+
+@admin.register(BiometricPurge)
+class BiometricPurgeAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "department", "cause", "purged_embeddings", "withdrawn_suggestions", "actor")
+    list_filter = ("source", "department")
+
+
+@admin.register(GateAuditRun)
+class GateAuditRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "ran_by",
+        "fix",
+        "embeddings_found",
+        "suggestions_found",
+        "embeddings_purged",
+        "suggestions_withdrawn",
+    )
+    list_filter = ("ran_by", "fix")
+
+
+# Transferring an officer purges their faces' embeddings (rule 4); the officer admin is
+# defined in departments, which must not import faces, so the purge report is added here.
+admin.site.unregister(Officer)
+
+
+@admin.register(Officer)
+class OfficerAdmin(GatePurgeMessages, DepartmentsOfficerAdmin):
+    pass

@@ -26,6 +26,9 @@ class Image(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"
     )
+    # An anonymous upload's browser session (hash of a token kept in it: faces/uploader.py),
+    # so that session alone, besides volunteers, sees the photo's unconfirmed suggestions.
+    uploader_session = models.CharField(max_length=64, blank=True, default="", editable=False)
     original_filename = models.CharField(max_length=255, blank=True)
     taken_at = models.DateTimeField(null=True, blank=True)
     width = models.PositiveIntegerField()
@@ -208,3 +211,70 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.actor} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class BiometricPurge(models.Model):
+    """Audit of a purge that rule 4 forced outside a flag change (docs/architecture.md, rule 4).
+
+    Written by the database triggers of migration 0005 (a photo moved, an officer
+    transferred, a state changed, a state rule added, an embedding written where recognition
+    is not allowed) and by `manage.py gate_audit --fix`. Flag changes made through the
+    service purge first and are audited in departments.RecognitionChange, so the triggers
+    find nothing left there and write no row. A trigger cannot know who made the change:
+    the admin fills `actor` for the purges of its own transaction.
+    """
+
+    class Source(models.TextChoices):
+        TRIGGER = "trigger"
+        GATE_AUDIT = "gate_audit"
+
+    department = models.ForeignKey(
+        "departments.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cause = models.CharField(max_length=300)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.TRIGGER)
+    purged_embeddings = models.PositiveIntegerField(default=0)
+    withdrawn_suggestions = models.PositiveIntegerField(default=0)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # txid_current() of the writing transaction: one row per cause and transaction (the
+    # triggers add to it), and how a request finds the purges its own save caused.
+    transaction_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cause}: {self.purged_embeddings} embeddings, {self.withdrawn_suggestions} suggestions"
+
+
+class GateAuditRun(models.Model):
+    """One run of `manage.py gate_audit` (by hand, from cron, or from beat): what it found."""
+
+    class RanBy(models.TextChoices):
+        COMMAND = "command"
+        BEAT = "beat"
+
+    ran_by = models.CharField(max_length=10, choices=RanBy.choices, default=RanBy.COMMAND)
+    fix = models.BooleanField(default=False)
+    embeddings_found = models.PositiveIntegerField(default=0)
+    suggestions_found = models.PositiveIntegerField(default=0)
+    embeddings_purged = models.PositiveIntegerField(default=0)
+    suggestions_withdrawn = models.PositiveIntegerField(default=0)
+    # The first offending face and suggestion ids, for whoever investigates.
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"gate audit at {self.created_at:%Y-%m-%d %H:%M}: {self.violations} violations"
+
+    @property
+    def violations(self) -> int:
+        return self.embeddings_found + self.suggestions_found
+
+    @property
+    def fixed(self) -> int:
+        return self.embeddings_purged + self.suggestions_withdrawn

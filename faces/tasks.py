@@ -16,8 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from faces import services
-from faces.models import Face, Image
+from faces.models import Face, GateAuditRun, Image
 from faces.pipeline.label import TransientLabelerError
+from faces.services.gate_audit import gate_audit_run
 
 logger = logging.getLogger(__name__)
 
@@ -87,3 +88,9 @@ def sweep_stuck_images() -> int:
     for face_id in faces:
         process_face.delay(face_id)
     return len(stuck) + len(faces)
+
+
+@shared_task
+def gate_audit() -> int:
+    """Hourly from beat: find and purge biometric data that crossed the gate (rule 4)."""
+    return gate_audit_run(fix=True, ran_by=GateAuditRun.RanBy.BEAT).violations

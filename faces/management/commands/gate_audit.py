@@ -1,0 +1,44 @@
+"""Prove rule 4 in the data: `manage.py gate_audit [--fix]`.
+
+Reports every embedding and pending suggestion of a face whose photo's department, or
+whose officer's department, may not use recognition. Exits 1 when it finds any and was
+not asked to fix them (for cron and CI); with --fix it purges them, audits the purge and
+exits 0. Every run is stored and shown on the jurisdiction page.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from faces.services.gate_audit import gate_audit_run
+
+
+class Command(BaseCommand):
+    help = "Report (and with --fix, purge) biometric data where facial recognition is not allowed."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--fix", action="store_true", help="purge what is found and record the purge")
+
+    def handle(self, *args, **options) -> None:
+        result = gate_audit_run(fix=options["fix"])
+        run = result.run
+        if not result.violations:
+            self.stdout.write(self.style.SUCCESS("Gate audit: no embedding or pending suggestion breaks the gate."))
+            return
+        self.stdout.write(
+            f"Gate audit: {run.embeddings_found} embeddings and {run.suggestions_found} pending suggestions "
+            "where facial recognition is not allowed."
+        )
+        if result.face_ids:
+            self.stdout.write(f"  faces: {', '.join(map(str, result.face_ids))}")
+        if result.suggestion_ids:
+            self.stdout.write(f"  suggestions: {', '.join(map(str, result.suggestion_ids))}")
+        if run.fix:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Fixed: {run.embeddings_purged} embeddings purged, {run.suggestions_withdrawn} suggestions "
+                    "withdrawn (audited)."
+                )
+            )
+            return
+        raise CommandError("The gate is broken: run `manage.py gate_audit --fix` to purge.", returncode=1)

@@ -1,27 +1,38 @@
 """Rate limits shared by the pages and the API (DRF throttles, backed by Django's cache).
 
 One set of classes serves both: the API lists them on its views, and the HTML views call
-`throttle_wait` so a form cannot be used to get around the API's limits.
+`throttle_wait` so a form cannot be used to get around the API's limits. Anonymous clients
+are told apart by `oversight.client_ip.client_ip` (X-Forwarded-For only from the site's own
+proxies), the same rule django-axes and allauth use.
 """
 
 from __future__ import annotations
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from oversight.client_ip import client_ip
 
-class AnonUploadThrottle(AnonRateThrottle):
+
+class ClientIpMixin:
+    """A forged X-Forwarded-For must not buy a fresh allowance."""
+
+    def get_ident(self, request) -> str:
+        return client_ip(request)
+
+
+class AnonUploadThrottle(ClientIpMixin, AnonRateThrottle):
     scope = "anon_upload"
 
 
-class UserUploadThrottle(UserRateThrottle):
+class UserUploadThrottle(ClientIpMixin, UserRateThrottle):
     scope = "user_upload"
 
 
-class AnonReadThrottle(AnonRateThrottle):
+class AnonReadThrottle(ClientIpMixin, AnonRateThrottle):
     scope = "anon_read"
 
 
-class RecognitionThrottle(SimpleRateThrottle):
+class RecognitionThrottle(ClientIpMixin, SimpleRateThrottle):
     """Anything that runs a gallery search, for everyone (logged in or not)."""
 
     scope = "recognition"

@@ -91,7 +91,9 @@ def test_the_roster_is_paginated(allowed_department):
     "params", [{"page": "zzz"}, {"page": "0"}, {"name": "x" * 3000}, {"rank": "\x00"}, {"has_photo": "<b>"}]
 )
 def test_hostile_filters_never_break_the_roster(allowed_department, params):
-    assert client_for(None).get(f"/departments/{allowed_department.slug}/", params).status_code == 200
+    response = client_for(None).get(f"/departments/{allowed_department.slug}/", params)
+    # A NUL byte is refused before any view runs (oversight.middleware_nul).
+    assert response.status_code == (400 if any("\x00" in value for value in params.values()) else 200)
 
 
 def test_the_home_page_lists_departments(allowed_department):

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from faces import services
 from faces.models import Face, MatchSuggestion
 from faces.renditions import public_rendition_bytes
 from faces.services.review import face_identify
-from tests.conftest import photo
-
-
-def processed(name, department):
-    result = services.image_create(upload=SimpleUploadedFile(name, photo(name)), department=department)
-    services.image_process(result.image.pk)
-    result.image.refresh_from_db()
-    return result.image
+from tests import factories
 
 
 @pytest.mark.parametrize("path", ["service", "admin"])
 def test_deleting_a_photo_leaves_nothing_behind(
     path, allowed_department, officer, admin_user, client, django_capture_on_commit_callbacks
 ):
-    gallery = processed("obama_1.jpg", allowed_department)
+    gallery = factories.image(allowed_department, "obama_1.jpg", processed=True)
     face_identify(gallery.faces.get(), officer=officer, actor=None)
-    image = processed("obama_2.jpg", allowed_department)
+    image = factories.image(allowed_department, "obama_2.jpg", processed=True)
     public_rendition_bytes(image)
     image.refresh_from_db()
     names = [image.file.name, image.public_file.name]

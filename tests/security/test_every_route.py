@@ -71,6 +71,10 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "review_jurisdiction_switch": (ADMIN, "department_slug"),
     "review_image_photo": (VOLUNTEER, "image"),
     "review_face_crop": (VOLUNTEER, "face"),
+    # Coordinators and administrators (ADMIN here: no role an attacker can be may use them).
+    "review_members": (ADMIN, None),
+    "review_member_approve": (ADMIN, "member"),
+    "review_member_decline": (ADMIN, "member"),
 }
 # Third-party routes with their own tests upstream (allauth's flows, Django's admin).
 FOREIGN_PREFIXES = ("admin/", "accounts/")
@@ -113,7 +117,18 @@ def world(users, allowed_department, officer):
         "decision": decision.pk,
         "department": allowed_department.pk,
         "department_slug": allowed_department.slug,
+        "member": _pending_member().pk,
     }
+
+
+def _pending_member():
+    """A sign-up waiting for approval (review_member_approve / _decline act on it)."""
+    from accounts.models import Profile, Role
+    from tests.conftest import make_user
+
+    member = make_user("pending_member")
+    Profile.objects.create(user=member, role=Role.VOLUNTEER, approved=False)
+    return member
 
 
 def url_for(name: str, world: dict) -> str:
@@ -171,6 +186,8 @@ HTML_FORMS = [
     "review_gallery",
     "review_decision_undo",
     "review_jurisdiction_switch",
+    "review_member_approve",
+    "review_member_decline",
 ]
 
 
@@ -208,3 +225,99 @@ def test_the_api_docs_page_has_no_inline_script_or_style_for_the_csp_to_refuse(c
     page = response.content.decode()
     assert "<style" not in page and "<script>" not in page
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+# --- Hostile parameters: NUL bytes, over-long values, wrong types (issue 12, finding 8) ---
+# PostgreSQL refuses NUL in text, so one `?department=%00` used to be a 500; the
+# oversight.middleware_nul middleware now answers 400 before any route runs. These probes
+# call every route with hostile values in every parameter it reads (plus common ones) and
+# in its path id, as the roles an attacker can be.
+COMMON_QUERY = ("page", "department", "q", "state", "status", "officer", "sort", "slug")
+# Fields the site's forms, filters and serializers read (faces/forms.py, review/forms.py,
+# faces/api/filters.py, faces/api/serializers.py): each route picks its own.
+FORM_FIELDS = (
+    *("name", "badge", "rank", "unit", "has_photo", "x", "y", "w", "h", "contains_officers", "answer", "action"),
+    *("officer", "face", "suggestion", "civilian", "use_for_recognition", "confirm", "first_name", "last_name"),
+    *("badge_number", "allowed", "reason", "username", "password", "embedding", "box", "file", "photos"),
+)
+# What the pages read from the query string: the common names and the officer filters.
+QUERY_FIELDS = (*COMMON_QUERY, "name", "badge", "rank", "unit", "has_photo")
+NUL_VALUES = {"nul": "1\x00' OR 1=1 --"}
+ODD_VALUES = {
+    "long_text": "a" * 10_000,
+    "long_digits": "9" * 10_000,
+    "letters": "abc",
+    "negative": "-1",
+    "huge_float": "1e99",
+    "brackets": "[]",
+}
+PROBE_ROLES = ("anonymous", "volunteer")
+
+
+def _replace_id(url: str, old: str, new: str) -> str:
+    head, sep, tail = url.partition(f"/{old}/")
+    if not sep:
+        head, sep, tail = url.rpartition(f"/{old}")  # a trailing id (no slash after it)
+    return f"{head}/{new}/{tail}" if tail or url.endswith("/") else f"{head}/{new}"
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_no_route_fails_on_hostile_parameters(name, users, world):
+    """NUL anywhere: 400. Over-long values and wrong types: never 5xx."""
+    url = url_for(name, world)
+    for role in PROBE_ROLES:
+        client = client_for(users[role])
+        for field in QUERY_FIELDS:  # one at a time: a NUL in any name or value
+            for query in ({field: "1\x00"}, {f"{field}\x00": "1"}):
+                assert client.get(url, query).status_code == 400, f"GET {url} {query!r} as {role}"
+        for header in ("HTTP_AUTHORIZATION", "HTTP_X_FORWARDED_FOR", "HTTP_REFERER"):
+            assert client.get(url, **{header: "Token a\x00b"}).status_code == 400, f"GET {url} NUL {header}"
+        for label, value in {**NUL_VALUES, **ODD_VALUES}.items():
+            every_field = dict.fromkeys((*COMMON_QUERY, *FORM_FIELDS), value)
+            answers = {
+                "GET": client.get(url, dict.fromkeys(QUERY_FIELDS, value)),
+                "POST form": client.post(url, every_field),
+            }
+            if name.startswith("api:"):  # the pages read no JSON bodies
+                answers["POST json"] = client.post(url, every_field, content_type="application/json")
+            for method, response in answers.items():
+                where = f"{method} {url} with {label} values as {role}"
+                assert response.status_code < 500, f"{where}: {response.status_code}"
+                # The API reads its body itself (DRF refuses NUL in the fields it reads and
+                # ignores the rest); every other NUL never gets past the middleware.
+                if label in NUL_VALUES and (method == "GET" or (method == "POST form" and not name.startswith("api:"))):
+                    assert response.status_code == 400, f"{where}: {response.status_code}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, key) in ROUTES.items() if key is not None))
+def test_no_route_fails_on_a_hostile_path_id(name, users, world):
+    _, key = ROUTES[name]
+    url = url_for(name, world)
+    hostile_ids = ["0", "9" * 30, "-1", "abc", "1e99", "[]", "a" * 10_000, "%00", "1%00"]
+    for role in PROBE_ROLES:
+        client = client_for(users[role])
+        for hostile in hostile_ids:
+            probe = _replace_id(url, str(world[key]), hostile)
+            assert probe != url
+            for response in (client.get(probe), client.post(probe, {})):
+                assert response.status_code < 500, f"{probe[:80]} as {role}: {response.status_code}"
+                assert response.status_code not in (200, 201), f"{probe[:80]} as {role}: found something"
+                if "%00" in hostile:
+                    assert response.status_code == 400, f"{probe[:80]} as {role}"
+
+
+# Typed filters of the API: a wrong type is the client's error (4xx), not an empty 200.
+@pytest.mark.parametrize(
+    ("name", "param"),
+    [
+        ("api:officer-list", "department"),
+        ("api:officer-list", "page"),
+        ("api:department-list", "page"),
+        ("api:gallery", "department"),
+    ],
+)
+@pytest.mark.parametrize("value", ["abc", "-1", "1e99", "[]", "9" * 10_000])
+def test_the_apis_typed_filters_refuse_a_wrong_type(name, param, value, users, world):
+    client = client_for(users["admin"])
+    response = client.get(url_for(name, world), {param: value})
+    assert 400 <= response.status_code < 500, f"{name}?{param}={value[:20]}: {response.status_code}"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("faces/<int:face_id>/update/", boxes.face_update, name="face_update"),
     path("faces/<int:face_id>/delete/", boxes.face_delete, name="face_delete"),
     path("faces/<int:face_id>/crop.jpg", boxes.face_crop, name="face_crop"),
+    path("departments/<slug:slug>/", officers.department_detail, name="department_detail"),
     path("officers/", officers.officer_search, name="officer_search"),
     path("officers/<int:officer_id>/", officers.officer_detail, name="officer_detail"),
 ]

@@ -99,6 +99,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything looks a value up: PostgreSQL (and the file system) refuse NUL bytes.
+    "oversight.middleware_nul.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A service's refusal (oversight.exceptions.DomainError) becomes a page, a redirect or JSON.
+    "oversight.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -199,14 +203,26 @@ elif STORAGE_BACKEND == "local":
     }
 else:
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'")
+# Static files. WhiteNoise serves them in every mode, also with DEBUG off (the default).
+# - Production: `collectstatic` fills STATIC_ROOT with hashed, compressed copies and a
+#   manifest (far-future caching). A name missing from the manifest (collectstatic not
+#   run, or a file added since) falls back to its plain URL instead of raising
+#   (oversight/staticfiles.py): a missing stylesheet is a visible bug, a 500 on every page
+#   an outage.
+# - Anywhere else (`make run`, tests): no build step at all. WhiteNoise serves straight
+#   from the finders (static/ and the apps' static/ folders) with plain storage, so a fresh
+#   clone gets its CSS and JS with no collectstatic, an edited file is served after a
+#   restart, and a stale STATIC_ROOT left by an older collectstatic can never shadow it
+#   (finder files take precedence). tests/first_run starts the server as `make run` does.
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "oversight.staticfiles.ForgivingManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Uploads: validated by decoding, never by extension.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
@@ -272,6 +288,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 SWEEP_QUEUED_AFTER_SECONDS = env_int("SWEEP_QUEUED_AFTER_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-images": {"task": "faces.tasks.sweep_stuck_images", "schedule": 60.0},
+    # Proves rule 4 in the data and purges what a disabled trigger let through (docs/reliability.md).
+    "gate-audit": {"task": "faces.tasks.gate_audit", "schedule": env_float("GATE_AUDIT_EVERY_SECONDS", 3600.0)},
 }
 
 # --- Face pipeline ----------------------------------------------------------------
@@ -293,6 +311,30 @@ if FACES_SEARCH_SCOPE not in ("allowed", "department"):
 FACES_LABELER = env_str("FACES_LABELER", "faces.pipeline.label.OpenCVPeopleLabeler")
 FACES_DECODE_MAX_PIXELS = UPLOAD_MAX_PIXELS
 
+# --- Tuning read by the review queues, the gallery search and the labeler --------------
+# Declared here (not read with getattr defaults where used) so every knob is in one place.
+# How long a volunteer's claim on a review item holds, and how long a skipped item waits.
+REVIEW_CLAIM_SECONDS = env_int("REVIEW_CLAIM_SECONDS", 600)
+REVIEW_SKIP_SECONDS = env_int("REVIEW_SKIP_SECONDS", 24 * 3600)
+# Gallery search plan (docs/benchmarks.md, "Gallery search at scale"): an exact scan up to
+# this many gallery faces in scope, HNSW with this ef_search above it. Speed/recall only.
+FACES_SEARCH_EXACT_MAX_FACES = env_int("FACES_SEARCH_EXACT_MAX_FACES", 20_000)
+FACES_SEARCH_EF_SEARCH = env_int("FACES_SEARCH_EF_SEARCH", 400)
+# Region of the Rekognition labeler; empty falls back to AWS_REGION, then us-east-1.
+FACES_REKOGNITION_REGION = env_str("FACES_REKOGNITION_REGION", "")
+
+# --- Who the client is (throttles, lockouts) -----------------------------------------
+# How many reverse proxies of our own stand in front of the site. X-Forwarded-For is
+# written by whoever sends the request, so only the entries our proxies appended are
+# believed: 0 (the default) ignores the header and REMOTE_ADDR is the client; N takes the
+# Nth address from the right. oversight.client_ip applies this one rule for DRF, the
+# form throttles, django-axes and allauth. Set it to exactly the number of proxies: more
+# lets clients forge their address (a fresh throttle allowance per request), fewer
+# throttles everyone behind the proxy together.
+NUM_PROXIES = env_int("OVERSIGHT_NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("OVERSIGHT_NUM_PROXIES must be 0 or more")
+
 # --- REST framework ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -305,6 +347,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Who the client is, for every throttle: see NUM_PROXIES above.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon_upload": env_str("THROTTLE_ANON_UPLOAD", "30/hour"),
         "user_upload": env_str("THROTTLE_USER_UPLOAD", "300/hour"),
@@ -352,13 +396,30 @@ LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
-ACCOUNTS_REQUIRE_APPROVAL = env_bool("ACCOUNTS_REQUIRE_APPROVAL", False)
+# A new account is a member until a coordinator or administrator approves it (/review/members/);
+# small deployments that trust every confirmed address may turn this off.
+ACCOUNTS_REQUIRE_APPROVAL = env_bool("ACCOUNTS_REQUIRE_APPROVAL", True)
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "oversight@localhost")
+# Lockouts hold for the ACCOUNT, whatever names it: the username in any letter case or
+# its e-mail address all count against one key (accounts.lockout.canonical_username).
+# Two thresholds, because each alone fails:
+# - account + address, AXES_FAILURE_LIMIT (5): stops guessing from one place at once,
+#   without letting anyone lock a stranger out from afar;
+# - the account alone, AXES_ACCOUNT_FAILURE_LIMIT (20), counted over every address: stops
+#   guessing spread over many addresses. Locking the account alone at 5 would let anyone
+#   lock any volunteer out with five requests (a denial of service); at 20 guessing stays
+#   hopeless and such a lock costs its owner one cool-off period (or an admin's reset).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ACCOUNT_FAILURE_LIMIT = env_int("AXES_ACCOUNT_FAILURE_LIMIT", 20)  # read by accounts.lockout
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_USERNAME_CALLABLE = "accounts.lockout.canonical_username"
+AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The address the throttles use (X-Forwarded-For only from our own proxies), not ipware's guess.
+AXES_CLIENT_IP_CALLABLE = "oversight.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 
 # --- Content-Security-Policy (django-csp): no inline script, no third-party origin -----

@@ -71,7 +71,7 @@ class OfficerFilterForm(forms.Form):
     )
 
     def filters(self) -> dict:
-        """The cleaned filters as keyword arguments for departments.selectors.officers_filtered."""
+        """The cleaned filters as keyword arguments for faces.selectors.officers_filtered."""
         if not self.is_valid():
             return {}
         data = self.cleaned_data

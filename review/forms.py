@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -22,8 +24,9 @@ class FaceDecisionForm(forms.Form):
     officer = forms.IntegerField(required=False, min_value=1, max_value=2**62)
     use_for_recognition = forms.BooleanField(required=False)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stub also allows None)
         action = data.get("action")
         if action in ("confirm", "reject") and not data.get("suggestion"):
             raise forms.ValidationError("Choose which suggestion to confirm or reject.")
@@ -44,8 +47,9 @@ class NewOfficerForm(forms.Form):
     unit = forms.CharField(max_length=200, required=False, strip=True)
     use_for_recognition = forms.BooleanField(required=False, initial=True)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stub also allows None)
         for name, value in list(data.items()):
             if isinstance(value, str) and any(ord(ch) < 32 for ch in value):
                 self.add_error(name, "Control characters are not allowed.")
@@ -63,8 +67,9 @@ class GalleryForm(forms.Form):
     )
     face = forms.IntegerField(required=False, min_value=1, max_value=2**62)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (its stub also allows None)
         if data.get("action") in ("use", "unuse", "feature") and not data.get("face"):
             raise forms.ValidationError("Choose a face.")
         return data

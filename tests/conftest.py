@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from departments.models import Department, JurisdictionRule, Officer
+from departments.models import Department, Officer
+from tests import factories
 
 DATA = Path(__file__).parent / "data"
 FACES = DATA / "faces"
@@ -68,30 +69,22 @@ def photo(name: str) -> bytes:
 
 @pytest.fixture
 def allowed_department(db) -> Department:
-    department = Department.objects.create(name="Springfield Police Department", slug="springfield", state="OR")
-    Department.objects.filter(pk=department.pk).update(facial_recognition_allowed=True)
-    department.refresh_from_db()
-    return department
+    return factories.allowed_department(name="Springfield Police Department", slug="springfield")
 
 
 @pytest.fixture
 def disallowed_department(db) -> Department:
-    return Department.objects.create(name="Riverside Sheriff", slug="riverside", state="CA")
+    return factories.disallowed_department(name="Riverside Sheriff", slug="riverside")
 
 
 @pytest.fixture
 def illinois_department(db) -> Department:
-    JurisdictionRule.objects.get_or_create(
-        state="IL", defaults={"recognition_forbidden": True, "legal_reason": "Illinois BIPA"}
-    )
-    return Department.objects.create(name="Chicago Police Department", slug="chicago", state="IL")
+    return factories.illinois_department(name="Chicago Police Department", slug="chicago")
 
 
 @pytest.fixture
 def officer(allowed_department) -> Officer:
-    return Officer.objects.create(
-        department=allowed_department, first_name="Jordan", last_name="Avery", badge_number="1001"
-    )
+    return factories.officer(allowed_department, first_name="Jordan", last_name="Avery", badge_number="1001")
 
 
 @pytest.fixture
@@ -100,28 +93,12 @@ def admin_user(db):
 
 
 # --- The users every access test runs as -------------------------------------------------
-def make_user(username: str, *, role: str | None = None, department=None, superuser: bool = False, active: bool = True):
-    from accounts.models import Profile
-
-    User = get_user_model()
-    if superuser:
-        user = User.objects.create_superuser(username, f"{username}@example.org", "pass-for-tests-1")
-    else:
-        user = User.objects.create_user(username, f"{username}@example.org", "pass-for-tests-1")
-    if role:
-        Profile.objects.create(user=user, role=role, department=department)
-    if not active:
-        user.is_active = False
-        user.save(update_fields=["is_active"])
-    return user
+make_user = factories.user  # the name the tests import from here
 
 
 @pytest.fixture
 def other_department(db) -> Department:
-    department = Department.objects.create(name="Salem Police Department", slug="salem", state="OR")
-    Department.objects.filter(pk=department.pk).update(facial_recognition_allowed=True)
-    department.refresh_from_db()
-    return department
+    return factories.allowed_department(name="Salem Police Department", slug="salem")
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Face *boxes* only: where the faces are, nothing about whose they are.
 
-Detection is allowed for every department (DESIGN.md rule 1), so this module must never
+Detection is allowed for every department (docs/architecture.md, rule 1), so this module must never
 compute landmarks or descriptors; that is embed.py's job, behind the recognition gate.
 It uses dlib's detectors directly (not face_recognition.api, whose import also loads the
 landmark and descriptor models and switches Pillow's LOAD_TRUNCATED_IMAGES on).
@@ -76,7 +76,7 @@ def detect_faces(
 def _run(image: np.ndarray, model: str, upsample: int, adjust_threshold: float) -> list[tuple]:
     if model == "hog":
         rects, scores, _kinds = _detector("hog").run(image, upsample, adjust_threshold)
-        return [(r.left(), r.top(), r.right(), r.bottom(), float(s)) for r, s in zip(rects, scores)]
+        return [(r.left(), r.top(), r.right(), r.bottom(), float(s)) for r, s in zip(rects, scores, strict=True)]
     if model == "cnn":
         found = _detector("cnn")(image, upsample)
         return [(d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom(), float(d.confidence)) for d in found]

@@ -1,4 +1,4 @@
-"""Face embeddings (biometric data): the lowest-level gate of DESIGN.md rules 1-3.
+"""Face embeddings (biometric data): the lowest-level gate of rules 1-3 (docs/architecture.md).
 
 This is the only module allowed to compute face landmarks or descriptors. Every entry
 point asks `departments.policy` first, at the moment of computing, so a department whose

@@ -1,7 +1,7 @@
 """Object labels for a photo: people in it, and whether they look like officers.
 
 Backends are pluggable (settings.FACES_LABELER). None of them may infer anything
-demographic, emotional or "risk"-like about anyone (DESIGN.md rule 8): the Rekognition
+demographic, emotional or "risk"-like about anyone (docs/architecture.md, rule 8): the Rekognition
 backend drops such labels before they reach us, and the offline one cannot produce them.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import cv2
@@ -50,7 +51,8 @@ class OpenCVPeopleLabeler:
 
     def __init__(self) -> None:
         self._hog = cv2.HOGDescriptor()
-        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        # Already a float32 array at run time; asarray only tells the type checker (its stub says Sequence).
+        self._hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), dtype=np.float32))
 
     def label(self, rgb: np.ndarray, *, jpeg_bytes: bytes | None = None, face_count: int = 0) -> dict:
         """1. Grey, downscaled copy; 2. multi-scale HOG; 3. non-max suppression; 4. boxes in original px."""
@@ -59,6 +61,8 @@ class OpenCVPeopleLabeler:
         if scale < 1.0:
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         win_w, win_h = self._hog.winSize
+        rects: Sequence[Sequence[int]]
+        weights: Sequence[float]
         if gray.shape[1] < win_w or gray.shape[0] < win_h:
             # No pedestrian fits, and OpenCV's HOG corrupts the heap (segfaults the worker)
             # on an image smaller than its window: tiny uploads, thin panoramas after scaling.
@@ -69,7 +73,7 @@ class OpenCVPeopleLabeler:
         scores = [float(w) for w in np.ravel(weights)]
         keep = cv2.dnn.NMSBoxes(boxes, scores, self.score_threshold, self.nms_overlap) if boxes else []
         height, width = rgb.shape[:2]
-        people = []
+        people: list[dict[str, Any]] = []
         for i in sorted(int(k) for k in np.ravel(keep)):
             x, y, w, h = (round(v / scale) for v in boxes[i])
             box = _clip(x, y, w, h, width, height)
@@ -177,7 +181,9 @@ class RekognitionLabeler:
 
 
 def _map_rekognition(response: dict, width: int, height: int, face_count: int) -> dict:
-    labels, people, likely = [], [], False
+    labels: list[dict[str, Any]] = []
+    people: list[dict[str, Any]] = []
+    likely = False
     for item in response.get("Labels", []):
         name = str(item.get("Name", ""))
         names = {name.lower()} | {str(a.get("Name", "")).lower() for a in item.get("Aliases", [])}
@@ -230,7 +236,7 @@ def _clip(x: int, y: int, w: int, h: int, width: int, height: int) -> dict | Non
 def _aws_region() -> str:
     from django.conf import settings
 
-    configured = getattr(settings, "FACES_REKOGNITION_REGION", "") if settings.configured else ""
+    configured = settings.FACES_REKOGNITION_REGION if settings.configured else ""
     return configured or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
@@ -239,7 +245,7 @@ def get_labeler(path: str | None = None) -> Labeler:
     if path is None:
         from django.conf import settings
 
-        path = getattr(settings, "FACES_LABELER", "") if settings.configured else ""
+        path = settings.FACES_LABELER if settings.configured else ""
     return _build_labeler(path or DEFAULT_LABELER)
 
 

@@ -1,6 +1,6 @@
 """Gallery search: which officers' gallery faces are nearest to a face embedding.
 
-The gallery (DESIGN.md rule 2) is every face that (a) a person identified as an officer,
+The gallery (docs/architecture.md, rule 2) is every face that (a) a person identified as an officer,
 (b) is marked usable for recognition, (c) has an embedding, and (d) belongs to an officer
 *and* a photo of departments that allow recognition now. The figures returned are computed
 only from rows re-checked live against the face, its officer and its image, so no index,
@@ -9,7 +9,7 @@ they only decide how fast (and how completely) candidates are found.
 
 Search, in three steps (docs/benchmarks.md, "Gallery search at scale" has the measurements behind them):
 1. Plan: the scope (the allowed departments, or one of them) holds some number of gallery
-   faces. Up to EXACT_SCAN_MAX_FACES, an exact scan of the scope's range of the B-tree
+   faces. Up to FACES_SEARCH_EXACT_MAX_FACES, an exact scan of the scope's range of the B-tree
    face_gallery_by_department is fast and has perfect recall; above it, pgvector's HNSW
    index with a relaxed iterative scan is fast and, because the scope is then a large share
    of the index, keeps its recall. (HNSW on a small scope is what loses recall: the graph
@@ -44,9 +44,8 @@ class OfficerMatch:
 
 CANDIDATE_FACES = 64
 STRATEGIES = ("auto", "exact", "hnsw")
-# Measured on this project's synthetic gallery (docs/benchmarks.md, "Gallery search at scale"); overridable.
-EXACT_SCAN_MAX_FACES = getattr(settings, "FACES_SEARCH_EXACT_MAX_FACES", 20_000)
-HNSW_EF_SEARCH = getattr(settings, "FACES_SEARCH_EF_SEARCH", 400)
+# The plan's cut-off (FACES_SEARCH_EXACT_MAX_FACES) and HNSW's ef_search (FACES_SEARCH_EF_SEARCH)
+# are settings, read at call time so a deployment, a test or a benchmark can change them.
 # Gallery sizes only steer the plan (speed/recall), never the gate: a short cache is fine.
 GALLERY_SIZES_TTL_SECONDS = 300.0
 
@@ -134,7 +133,7 @@ gallery_sizes = _GallerySizes()
 
 def plan_search(scope: Sequence[int], *, exact_max_faces: int | None = None) -> str:
     """ "exact" when the scope's gallery is small enough to scan, else "hnsw"."""
-    cut_off = EXACT_SCAN_MAX_FACES if exact_max_faces is None else exact_max_faces
+    cut_off = settings.FACES_SEARCH_EXACT_MAX_FACES if exact_max_faces is None else exact_max_faces
     return "exact" if gallery_sizes.total(scope) <= cut_off else "hnsw"
 
 
@@ -172,7 +171,7 @@ def search_gallery(
     with transaction.atomic(), connection.cursor() as cursor:
         if strategy == "hnsw":
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search or HNSW_EF_SEARCH)}")
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search or settings.FACES_SEARCH_EF_SEARCH)}")
         cursor.execute(
             _AGGREGATE.format(nearest=nearest),
             {

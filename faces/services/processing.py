@@ -166,7 +166,7 @@ def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face]) -> 
     except policy.RecognitionNotAllowed:
         _mark_skipped(to_embed, NOT_ALLOWED_REASON)
         return
-    for face, vector in zip(to_embed, vectors):
+    for face, vector in zip(to_embed, vectors, strict=False):
         if face_store_embedding(face, vector):
             face_suggest(face, vector)
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from departments import policy
 from departments.models import Department, JurisdictionRule, RecognitionChange
 from faces.models import Face, Image
+from faces.services import recognition
 
 
 @pytest.fixture
@@ -112,7 +113,7 @@ def test_saving_a_forbidding_rule_in_the_admin_turns_the_state_off(admin_client_
 
 
 def test_the_audit_trail_cannot_be_edited_in_the_admin(admin_client_, allowed_department, admin_user):
-    policy.department_set_recognition(allowed_department, allowed=False, actor=admin_user, reason="x")
+    recognition.department_set_recognition(allowed_department, allowed=False, actor=admin_user, reason="x")
     change = RecognitionChange.objects.get()
     assert admin_client_.get(reverse("admin:departments_recognitionchange_add")).status_code == 403
     assert (

@@ -1,4 +1,4 @@
-"""The recognition policy: DESIGN.md rules 1, 2 (data side), 4 and 5, asserted on the database."""
+"""The recognition policy: docs/architecture.md, rules 1, 2 (data side), 4 and 5, asserted on the database."""
 
 from __future__ import annotations
 
@@ -9,23 +9,11 @@ from django.db import connection, transaction
 
 from departments import policy
 from departments.models import Department, JurisdictionRule, RecognitionChange
-from faces.models import Face, Image, MatchSuggestion
+from faces.models import Face, MatchSuggestion
+from faces.services import recognition
+from tests import factories
 
 VECTOR = [0.01] * 128
-
-
-def make_face(department, *, officer=None, embedded=True, n=0) -> Face:
-    image = Image.objects.create(
-        file=f"originals/x{department.pk}-{n}.jpg",
-        sha256=f"{department.pk:032d}{n:032d}",
-        department=department,
-        width=100,
-        height=100,
-    )
-    face = Face.objects.create(image=image, x=0, y=0, w=50, h=50, source="detector", officer=officer)
-    if embedded:
-        Face.objects.filter(pk=face.pk).update(embedding=VECTOR)
-    return face
 
 
 def test_the_flag_defaults_off(db):
@@ -49,8 +37,8 @@ def test_it_reads_the_database_not_a_stale_instance(allowed_department):
 
 
 def test_it_refuses_to_enable_recognition_in_illinois_with_a_clear_message(illinois_department, admin_user):
-    with pytest.raises(policy.RecognitionPolicyError, match="cannot be enabled for departments in IL.*BIPA"):
-        policy.department_set_recognition(illinois_department, allowed=True, actor=admin_user, reason="we want it")
+    with pytest.raises(recognition.RecognitionPolicyError, match="cannot be enabled for departments in IL.*BIPA"):
+        recognition.department_set_recognition(illinois_department, allowed=True, actor=admin_user, reason="we want it")
     illinois_department.refresh_from_db()
     assert illinois_department.facial_recognition_allowed is False
     assert not RecognitionChange.objects.filter(department=illinois_department).exists()
@@ -63,15 +51,17 @@ def test_a_state_rule_wins_over_a_flag_left_on(illinois_department):
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_it_requires_a_reason(disallowed_department, admin_user, reason):
-    with pytest.raises(policy.RecognitionPolicyError, match="reason is required"):
-        policy.department_set_recognition(disallowed_department, allowed=True, actor=admin_user, reason=reason)
+    with pytest.raises(recognition.RecognitionPolicyError, match="reason is required"):
+        recognition.department_set_recognition(disallowed_department, allowed=True, actor=admin_user, reason=reason)
     assert not RecognitionChange.objects.exists()
 
 
 def test_every_change_is_audited(disallowed_department, admin_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        policy.department_set_recognition(disallowed_department, allowed=True, actor=admin_user, reason="council vote")
-    policy.department_set_recognition(disallowed_department, allowed=False, actor=admin_user, reason="court order")
+        recognition.department_set_recognition(
+            disallowed_department, allowed=True, actor=admin_user, reason="council vote"
+        )
+    recognition.department_set_recognition(disallowed_department, allowed=False, actor=admin_user, reason="court order")
     changes = list(RecognitionChange.objects.filter(department=disallowed_department).order_by("created_at"))
     assert [(c.allowed, c.reason, c.actor) for c in changes] == [
         (True, "council vote", admin_user),
@@ -84,16 +74,18 @@ def test_every_change_is_audited(disallowed_department, admin_user, django_captu
 def test_disabling_purges_embeddings_of_the_departments_photos_and_officers(allowed_department, officer, admin_user):
     other = Department.objects.create(name="Other PD", slug="other", state="WA")
     Department.objects.filter(pk=other.pk).update(facial_recognition_allowed=True)
-    own_photo = make_face(allowed_department, n=1)
+    own_photo = factories.face(factories.image(allowed_department), embedding=VECTOR)
     # A face in another department's photo, identified as this department's officer.
-    officers_face = make_face(other, officer=officer, n=2)
-    untouched = make_face(other, n=3)
+    officers_face = factories.face(factories.image(other), officer=officer, embedding=VECTOR)
+    untouched = factories.face(factories.image(other), embedding=VECTOR)
     suggestion = MatchSuggestion.objects.create(face=untouched, officer=officer, distance=0.4, rank=1)
     confirmed = MatchSuggestion.objects.create(
         face=own_photo, officer=officer, distance=0.3, rank=1, status=MatchSuggestion.Status.CONFIRMED
     )
 
-    result = policy.department_set_recognition(allowed_department, allowed=False, actor=admin_user, reason="repeal")
+    result = recognition.department_set_recognition(
+        allowed_department, allowed=False, actor=admin_user, reason="repeal"
+    )
 
     assert (result.purged_embeddings, result.withdrawn_suggestions) == (2, 1)
     assert Face.objects.get(pk=own_photo.pk).embedding is None
@@ -106,14 +98,14 @@ def test_disabling_purges_embeddings_of_the_departments_photos_and_officers(allo
 
 
 def test_the_purge_and_the_flag_change_are_one_transaction(allowed_department, admin_user, monkeypatch):
-    face = make_face(allowed_department)
+    face = factories.face(factories.image(allowed_department), embedding=VECTOR)
 
     def fail(*args, **kwargs):
         raise RuntimeError("audit write failed")
 
     monkeypatch.setattr(RecognitionChange.objects, "create", fail)
     with pytest.raises(RuntimeError):
-        policy.department_set_recognition(allowed_department, allowed=False, actor=admin_user, reason="x")
+        recognition.department_set_recognition(allowed_department, allowed=False, actor=admin_user, reason="x")
     assert Face.objects.get(pk=face.pk).embedding is not None
     assert policy.recognition_allowed(allowed_department) is True
 
@@ -121,8 +113,8 @@ def test_the_purge_and_the_flag_change_are_one_transaction(allowed_department, a
 def test_a_forbidding_state_rule_turns_recognition_off_and_purges(admin_user):
     department = Department.objects.create(name="Austin PD", slug="austin", state="TX")
     Department.objects.filter(pk=department.pk).update(facial_recognition_allowed=True)
-    face = make_face(department)
-    policy.jurisdiction_rule_save(
+    face = factories.face(factories.image(department), embedding=VECTOR)
+    recognition.jurisdiction_rule_save(
         JurisdictionRule(state="TX", recognition_forbidden=True, legal_reason="Texas CUBI"), actor=admin_user
     )
     assert policy.recognition_allowed(department) is False
@@ -149,7 +141,7 @@ def test_a_disable_waits_for_an_embedding_write_in_flight_and_then_purges_it(adm
     """The race of rule 4: a worker writing while an administrator turns the flag off."""
     department = Department.objects.create(name="Race PD", slug="race", state="WA")
     Department.objects.filter(pk=department.pk).update(facial_recognition_allowed=True)
-    face = make_face(department, embedded=False)
+    face = factories.face(factories.image(department))
     writer_has_lock = threading.Event()
     release_writer = threading.Event()
 
@@ -168,7 +160,7 @@ def test_a_disable_waits_for_an_embedding_write_in_flight_and_then_purges_it(adm
     assert writer_has_lock.wait(5)
     disabler = threading.Thread(
         target=lambda: (
-            policy.department_set_recognition(department, allowed=False, actor=None, reason="race"),
+            recognition.department_set_recognition(department, allowed=False, actor=None, reason="race"),
             connection.close(),
         )
     )

@@ -20,6 +20,7 @@ from departments import policy
 from departments.models import Department, Officer
 from faces import services
 from faces.models import Face, Image, MatchSuggestion
+from faces.services import recognition
 from faces.services.review import face_identify
 from tests.conftest import photo
 
@@ -57,16 +58,17 @@ def run(operation: str, name: str, department: Department, other: Department, of
     elif operation == "backfill":
         services.department_backfill(department.pk)
     elif operation == "identify":
-        face = Face.objects.filter(image__department=department).first()
+        # A decided face is refused (a change of decision is an undo): identify the next undecided one.
+        face = Face.objects.filter(image__department=department, officer__isnull=True, is_civilian=False).first()
         if face is not None:
             face_identify(face, officer=officer, actor=None, use_for_recognition=True)
     elif operation == "toggle_other":
         allowed = not policy.recognition_allowed(other)
-        policy.department_set_recognition(other, allowed=allowed, actor=None, reason="property test")
+        recognition.department_set_recognition(other, allowed=allowed, actor=None, reason="property test")
     elif operation == "on_then_off":
-        policy.department_set_recognition(department, allowed=True, actor=None, reason="property test")
+        recognition.department_set_recognition(department, allowed=True, actor=None, reason="property test")
         services.department_backfill(department.pk)  # what the queued backfill does
-        policy.department_set_recognition(department, allowed=False, actor=None, reason="property test")
+        recognition.department_set_recognition(department, allowed=False, actor=None, reason="property test")
 
 
 @pytest.mark.django_db
@@ -95,4 +97,4 @@ def test_a_department_with_recognition_off_never_holds_an_embedding_or_a_suggest
         for image in Image.objects.filter(department=department):
             services.image_delete(image)
         if not policy.recognition_allowed(other_department):
-            policy.department_set_recognition(other_department, allowed=True, actor=None, reason="reset")
+            recognition.department_set_recognition(other_department, allowed=True, actor=None, reason="reset")

@@ -100,14 +100,26 @@ def test_a_database_restart_mid_burst_is_retried_and_web_requests_fail_cleanly(p
     ids = json.loads(upload.stdout.split("IDS", 1)[1].splitlines()[0])
     # A real WSGI server (the test client never closes a broken connection between requests).
     port = free_port()
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "oversight.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "60"],
-        cwd=ROOT,
-        env=env,
-        stdout=open(tmp_path / "web.log", "ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with open(tmp_path / "web.log", "ab") as web_log:  # gunicorn keeps its own copy of the descriptor
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "oversight.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "1",
+                "--timeout",
+                "60",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=web_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     worker = Worker(env, tmp_path / "worker.log", concurrency=2)
     try:
 

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 
 from departments.models import Department, Officer
-from departments.policy import department_set_recognition
 from faces import services
 from faces.models import Face, Image, MatchSuggestion
+from faces.services.recognition import department_set_recognition
 from faces.services.review import face_identify
 from tests.conftest import photo
 from tests.integration.conftest import wait_for

@@ -3,11 +3,11 @@
     .venv/bin/python tests/data/hostile/generate.py   # writes next to this file
 
 Accepted files are all different bytes (uploads are de-duplicated by SHA-256), so a
-batch of the whole corpus stores one photo per accepted file. Every file is small (the decompression bombs claim billions of pixels in a few kB). The
-tests regenerate the corpus when a file is missing, so the generated files may be
-committed or not. MANIFEST.csv says, for each file, whether an upload must be accepted
-(sanitised copy stored) or rejected, with the code from
-faces.pipeline.decode.REJECTION_CODES.
+batch of the whole corpus stores one photo per accepted file. Every file is small (the
+decompression bombs claim billions of pixels in a few kB). The tests regenerate the
+corpus when a file is missing, so the generated files may be committed or not.
+MANIFEST.csv says, for each file, whether an upload must be accepted (sanitised copy
+stored) or rejected, with the code from faces.pipeline.decode.REJECTION_CODES.
 """
 
 from __future__ import annotations
@@ -233,7 +233,8 @@ CORPUS: list[tuple[str, object, str, str, str]] = [
         oversized_exif_jpeg,
         "accepted",
         "",
-        "two 64 kB APP1 segments, IFD with 65535 entries, loops and out-of-bounds offsets: pixels kept, orientation 6 applied, EXIF dropped",
+        "two 64 kB APP1 segments, IFD with 65535 entries, loops and out-of-bounds offsets: "
+        "pixels kept, orientation 6 applied, EXIF dropped",
     ),
     (
         "panorama_4000x60.png",

@@ -1,4 +1,4 @@
-"""Only faces/pipeline/embed.py may touch landmark or descriptor code (DESIGN.md rule 1).
+"""Only faces/pipeline/embed.py may touch landmark or descriptor code (docs/architecture.md, rule 1).
 
 The gate lives in embed.py; a second caller of face_encodings or of a shape predictor
 anywhere else would be a way around it. This reads the project's source (code tokens

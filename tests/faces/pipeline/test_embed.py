@@ -1,4 +1,4 @@
-"""compute_embeddings: the biometric gate at the lowest level (DESIGN.md rules 1 and 5).
+"""compute_embeddings: the biometric gate at the lowest level (docs/architecture.md, rules 1 and 5).
 
 The refusal tests count *real* calls into face_recognition/dlib (wrappers that delegate),
 so they prove that no landmark or descriptor was computed, not merely that none was stored.

@@ -117,7 +117,7 @@ def test_rekognition_maps_officer_labels_and_person_boxes_and_drops_demographics
         stub.assert_no_pending_responses()
     assert result["backend"] == "rekognition" and result["model_version"] == "3.0"
     assert result["likely_officers"] is True
-    assert [l["name"] for l in result["labels"]] == ["Person", "Police Officer", "Helmet"]
+    assert [label["name"] for label in result["labels"]] == ["Person", "Police Officer", "Helmet"]
     assert result["people_count"] == 2 and result["face_count"] == 2
     assert result["people"][0] == {"box": {"x": 113, "y": 132, "w": 282, "h": 463}, "score": 98.7}
     assert_boxes_inside(result["people"], pixels)

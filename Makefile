@@ -10,7 +10,7 @@ PORT ?= 8000
 N ?= 10000
 PYTEST_ARGS ?=
 
-.PHONY: install venv deps migrate seed run stop test browser bench bench-search bench-workers bench-load clean
+.PHONY: install venv deps migrate seed run admin stop lint test browser bench bench-search bench-workers bench-load clean
 
 install: deps migrate seed
 
@@ -40,11 +40,21 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload; \
 	wait
 
+# Asks for username, e-mail and password; ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD skip the questions.
+admin: migrate
+	$(PY) manage.py admin_create --site-url http://$(HOST):$(PORT)
+
 stop:
 	$(PY) -c "from pathlib import Path; from oversight.embedded_db import stop_embedded_database as s; s(Path('var/pgdata'))"
 
-test: deps browser
+test: deps lint browser
 	$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The checks CI runs before the tests (rules in pyproject.toml); pre-commit runs the same ones.
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # Playwright drives Debian's Chromium; it cannot download its own browser here.
 browser:

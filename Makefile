@@ -31,6 +31,7 @@ migrate: deps
 
 seed: deps
 	$(PY) manage.py seed_demo
+	$(PY) manage.py gate_audit --fix
 
 run: install
 	@echo "Serving http://$(HOST):$(PORT)/ (web + Celery worker; Ctrl-C stops both)"

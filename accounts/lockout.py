@@ -67,7 +67,7 @@ def canonical_username(request: HttpRequest | None, credentials: dict | None = N
     if login not in memo:
         memo[login] = (_account_for(login) if login else None) or login.lower()
         if request is not None:
-            request._oversight_canonical_logins = memo  # type: ignore[union-attr]
+            request._oversight_canonical_logins = memo  # type: ignore[attr-defined]  # a per-request memo
     return memo[login]
 
 

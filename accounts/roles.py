@@ -40,7 +40,8 @@ def is_volunteer(user) -> bool:
 def coordinator_department_id(user) -> int | None:
     if role_of(user) != Role.COORDINATOR:
         return None
-    return _profile(user).department_id
+    profile = _profile(user)  # a coordinator always has one
+    return profile.department_id if profile is not None else None
 
 
 def can_edit_officers(user, department) -> bool:

@@ -119,7 +119,8 @@ def table(results: list[tuple[tuple, dict]], argv: list[str], smoke: bool) -> st
         v, i, a = r["verification"], r["identification"], r["all_pairs"]
         lines.append(
             f"| {jitters} | {landmarks} | {upsample} | {max_side} | {v['accuracy']:.3f} | "
-            f"{v['best_threshold']:.3f} ({v['best_accuracy']:.3f}) | {v['tar_at_far']:.3f} | {r['images']['no_face']} | "
+            f"{v['best_threshold']:.3f} ({v['best_accuracy']:.3f}) | {v['tar_at_far']:.3f} | "
+            f"{r['images']['no_face']} | "
             f"{i['best_distance']:.2f} / {i['centroid']:.2f} | {a['same_max']:.3f} | {a['different_min']:.3f} | "
             f"{a['different_min'] - a['same_max']:+.3f} | {r['ms_per_photo']:.0f} |"
         )

@@ -120,33 +120,34 @@ class Worker:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90) -> Worker:
-        handle = open(self.log, "ab")
         cpus = self.cpus
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "oversight",
-                "worker",
-                "--loglevel=INFO",
-                f"--concurrency={self.concurrency}",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                self.env["CELERY_TASK_DEFAULT_QUEUE"],
-                "-n",
-                f"bench-{uuid.uuid4().hex[:6]}@%h",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
-        )
+        # The child inherits its own copy of the log descriptor; the parent's copy can close at once.
+        with open(self.log, "ab") as handle:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "oversight",
+                    "worker",
+                    "--loglevel=INFO",
+                    f"--concurrency={self.concurrency}",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-Q",
+                    self.env["CELERY_TASK_DEFAULT_QUEUE"],
+                    "-n",
+                    f"bench-{uuid.uuid4().hex[:6]}@%h",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if b" ready." in self.log.read_bytes():

@@ -101,7 +101,7 @@ def add_synthetic_gallery(department, faces: int, per_officer: int = 5) -> None:
         for i in range(len(officers))
     )
     rows = []
-    for officer, image in zip(officers, images):
+    for officer, image in zip(officers, images, strict=True):
         centre = rng.normal(0, 0.09, 128)
         for k in range(per_officer):
             rows.append(
@@ -198,13 +198,15 @@ def end_to_end(department, worker_env: dict[str, str], uploads: int, log: Path, 
             upload_times.append(time.perf_counter() - start)
             image_id = result.image.pk
             _wait(
-                lambda: (
+                lambda image_id=image_id: (
                     MatchSuggestion.objects.filter(face__image_id=image_id).exists()
                     or Image.objects.filter(pk=image_id, status__in=["done", "failed"]).exists()
                 ),
                 120,
             )
-            suggested = _wait(lambda: MatchSuggestion.objects.filter(face__image_id=image_id).exists(), 0.5)
+            suggested = _wait(
+                lambda image_id=image_id: MatchSuggestion.objects.filter(face__image_id=image_id).exists(), 0.5
+            )
             found += bool(suggested)
             latencies.append(time.perf_counter() - start)
     finally:

@@ -153,6 +153,8 @@ def gallery_probe(gallery, officer: int, rng):
 
 
 def _measure(scope_name: str, queries, sizes, exact_max: int) -> dict:
+    from django.conf import settings
+
     from faces.pipeline import search
 
     # The first pass is the ground truth and warms the caches; the second one is timed, so
@@ -162,14 +164,14 @@ def _measure(scope_name: str, queries, sizes, exact_max: int) -> dict:
     results = {"exact": {**exact, "recall_at_5": 1.0, "recall_at_5_under_threshold": 1.0}}
     for name, (strategy, ef) in HNSW_STRATEGIES.items():
         results[name], _ = _run_queries(queries, strategy, ef, truth)
-    search.EXACT_SCAN_MAX_FACES = exact_max
+    settings.FACES_SEARCH_EXACT_MAX_FACES = exact_max
     search.gallery_sizes.clear()
     search.plan_search([1])  # refresh the sizes cache (once per 5 minutes in production) untimed
     results["auto (planner)"], auto_answers = _run_queries(queries, "auto", None, truth)
     if scope_name == "department":
         per_dept: dict[int, dict] = {}
         for name, result in results.items():
-            for (index, _, scope), ms, rec in zip(queries, result["latencies"], result["recalls"]):
+            for (_, _, scope), ms, rec in zip(queries, result["latencies"], result["recalls"], strict=True):
                 cell = per_dept.setdefault(scope[0], {}).setdefault(name, ([], []))
                 cell[0].append(ms)
                 cell[1].append(rec)
@@ -232,11 +234,11 @@ def _benchmark(n: int, queries: int, args, load_before) -> dict:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
     from benchmarks import search_data
-    from faces.pipeline import search
 
     call_command("migrate", verbosity=0)
     rng = np.random.default_rng(args.seed + 1)
@@ -250,7 +252,7 @@ def _benchmark(n: int, queries: int, args, load_before) -> dict:
         load_seconds = time.perf_counter() - started
         build = _build_indexes(cursor)
     sizes = gallery.gallery_sizes()
-    exact_max = args.exact_max if args.exact_max is not None else search.EXACT_SCAN_MAX_FACES
+    exact_max = args.exact_max if args.exact_max is not None else settings.FACES_SEARCH_EXACT_MAX_FACES
     scoped, everywhere = _queries(gallery, sizes, queries, rng)
     report = {
         "n": n,

@@ -179,7 +179,8 @@ def report(grid: list[dict], runs: list[dict], args, photos: list[str]) -> str:
         f"{settings.FACES_DETECT_MAX_SIDE} px, jitters {settings.FACES_EMBED_JITTERS}, landmarks "
         f"{settings.FACES_LANDMARK_MODEL}; recognition allowed (detect, label, embed and search all run).",
         "",
-        "| worker processes | photos | seconds | photos / s | failed | group face-count recall | faces on no-face photos |",
+        "| worker processes | photos | seconds | photos / s | failed | group face-count recall "
+        "| faces on no-face photos |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in runs:

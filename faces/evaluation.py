@@ -194,7 +194,9 @@ def verify(
     far_target: float = 0.001,
 ) -> VerificationResult:
     """Distances of every pair, then accuracy at `threshold`, a sweep and TAR@FAR."""
-    same, different, skipped = [], [], 0
+    same: list[float] = []
+    different: list[float] = []
+    skipped = 0
     for pair in pairs:
         a, b = embed(pair)
         if a is None or b is None:
@@ -237,7 +239,7 @@ def sweep(same: np.ndarray, different: np.ndarray, *, prefer: float) -> tuple[fl
     grid = np.round(np.arange(0.20, 1.0 + 1e-9, 0.005), 3)
     scores = [(accepted(same, t).sum() + (~accepted(different, t)).sum()) / total for t in grid]
     best = max(scores)
-    candidates = [t for t, score in zip(grid, scores) if score == best]
+    candidates = [t for t, score in zip(grid, scores, strict=True) if score == best]
     return float(min(candidates, key=lambda t: (abs(t - prefer), t))), float(best)
 
 

@@ -42,6 +42,9 @@ class Image(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
+    # Not a column: faces.api.selectors.image_for_api sets it for the API's serializers.
+    api_faces: list[Face]
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -83,6 +86,9 @@ class Face(models.Model):
     identified_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Not a column: the API's selectors set it to the suggestions the gate and the viewer allow.
+    visible_suggestions: list[MatchSuggestion]
 
     class Meta:
         ordering = ["image_id", "x"]

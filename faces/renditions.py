@@ -104,10 +104,7 @@ def _build(image: Image, faces: list[Face]) -> bytes:
     with image.file.open("rb") as handle:
         data = handle.read()
     im = PILImage.fromarray(load_rgb(data, max_pixels=settings.FACES_DECODE_MAX_PIXELS))
-    if image.status != Image.Status.DONE:
-        im = blur_everything(im)
-    else:
-        im = blur_faces(im, _blurred_boxes(faces))
+    im = blur_faces(im, _blurred_boxes(faces)) if image.status == Image.Status.DONE else blur_everything(im)
     return _encode_jpeg(im)
 
 

@@ -26,7 +26,7 @@ SUGGESTION_WORDING = "Possible match — for volunteers to confirm"
 HIDDEN_SUGGESTIONS_STATE = (
     "Not identified yet. Possible matches are shown only to the person who uploaded the photo and to volunteers."
 )
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     Image.Status.QUEUED: "Waiting in line to be processed",
     Image.Status.PROCESSING: "Looking for faces…",
     Image.Status.DONE: "Done",
@@ -64,7 +64,7 @@ def suggestions_visible_to(viewer: Viewer, image: Image) -> bool:
     made it — and volunteers and above (docs/architecture.md, rule 6). Everyone else, the public and
     unapproved accounts included, sees only identifications a volunteer confirmed.
     """
-    user = getattr(viewer, "user", None)
+    user: Any = getattr(viewer, "user", None)
     if is_volunteer(user):
         return True
     signed_in = bool(getattr(user, "is_authenticated", False) and user.is_active)
@@ -161,7 +161,7 @@ def image_page_data(image: Image, *, editable_face_ids: set[int], show_suggestio
     faces = list(image.faces.select_related("officer__department").order_by("pk"))
     allowed = recognition_allowed(image.department_id)
     by_face = public_suggestions(image) if allowed and show_suggestions else {}
-    officer_ids = {f.officer_id for f in faces if is_public_officer_face(f)}
+    officer_ids = {f.officer_id for f in faces if is_public_officer_face(f) and f.officer_id is not None}
     officer_ids |= {s.officer_id for items in by_face.values() for s in items}
     crops = officer_photo_faces(officer_ids)
     key = rendition_key(image, faces)
@@ -169,6 +169,7 @@ def image_page_data(image: Image, *, editable_face_ids: set[int], show_suggestio
     face_items = []
     for number, face in enumerate(faces, start=1):
         suggestions = by_face.get(face.pk, [])
+        officer = face.officer if is_public_officer_face(face) else None
         if allowed and face.processed_at is None and not is_public_officer_face(face):
             pending = True
         face_items.append(
@@ -181,7 +182,7 @@ def image_page_data(image: Image, *, editable_face_ids: set[int], show_suggestio
                 "h": face.h,
                 "source": face.source,
                 "editable": face.pk in editable_face_ids,
-                "officer": _officer_payload(face.officer, crops) if is_public_officer_face(face) else None,
+                "officer": _officer_payload(officer, crops) if officer else None,
                 "crop_url": reverse("face_crop", args=[face.pk]) if is_public_officer_face(face) else "",
                 "update_url": reverse("face_update", args=[face.pk]),
                 "delete_url": reverse("face_delete", args=[face.pk]),

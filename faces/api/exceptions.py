@@ -23,7 +23,7 @@ from oversight.exceptions import DomainError
 class ApiError(APIException):
     """An error with a status, a message for people and optional per-field messages."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     default_detail = "The request could not be processed."
     default_code = "invalid"
 
@@ -102,6 +102,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Any:
     if response is None:
         return None  # a real bug: Django's 500 handling (and logging) applies
     data = response.data
+    detail: str | None
     if isinstance(exc, ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
         detail = _first_message(errors) or "Invalid input."

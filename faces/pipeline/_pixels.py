@@ -62,7 +62,8 @@ def _to_srgb(im: Image.Image) -> Image.Image:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         if ImageCms.getProfileDescription(source).strip().lower().startswith("srgb"):
             return im
-        return ImageCms.profileToProfile(im, source, _SRGB, outputMode="RGBA" if im.mode == "RGBA" else "RGB")
+        converted = ImageCms.profileToProfile(im, source, _SRGB, outputMode="RGBA" if im.mode == "RGBA" else "RGB")
+        return converted if converted is not None else im  # None only comes back with inPlace=True
     except Exception:  # a broken profile: keep the pixels as they are
         logger.info("ignoring unusable ICC profile", exc_info=True)
         return im
@@ -84,7 +85,8 @@ def taken_at(im: Image.Image) -> datetime | None:
         match = _EXIF_DATETIME.match(raw)
         if not match:
             return None
-        when = datetime(*(int(part) for part in match.groups()), tzinfo=UTC)
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        when = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
         offset = _EXIF_OFFSET.match(_text(exif_ifd.get(ExifTags.Base.OffsetTimeOriginal)))
         if offset:
             sign = 1 if offset.group(1) == "+" else -1

@@ -137,12 +137,12 @@ def plan_search(scope: Sequence[int], *, exact_max_faces: int | None = None) -> 
     return "exact" if gallery_sizes.total(scope) <= cut_off else "hnsw"
 
 
-def _vector_literal(vector: Sequence[float]) -> str:
+def _vector_literal(vector: Sequence[float] | np.ndarray) -> str:
     return "[" + ",".join(f"{float(v):.7g}" for v in vector) + "]"
 
 
 def search_gallery(
-    vector: Sequence[float],
+    vector: Sequence[float] | np.ndarray,
     *,
     exclude_image_id: int | None = None,
     exclude_officer_ids: Sequence[int] = (),

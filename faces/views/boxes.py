@@ -37,7 +37,7 @@ def _reply(request: HttpRequest, image_id: int, *, status: int, message: str, **
 
 def _form_error(form: BoxForm) -> str:
     return "The box is not valid: " + "; ".join(
-        f"{field} — {' '.join(errors)}" for field, errors in form.errors.items()
+        f"{field} — {' '.join(map(str, errors))}" for field, errors in form.errors.items()
     )
 
 

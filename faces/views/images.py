@@ -74,9 +74,9 @@ def image_public(request: HttpRequest, image_id: int) -> HttpResponse:
     image = _image(image_id)
     try:
         data, _ = public_rendition_bytes(image)
-    except (FileNotFoundError, ImageRejected, OSError):
+    except (FileNotFoundError, ImageRejected, OSError) as exc:
         logger.exception("public rendition of image %s unavailable", image_id)
-        raise Http404("This photo is not available.")
+        raise Http404("This photo is not available.") from exc
     response = _image_response(data, f"photo-{image.pk}.jpg")
     response["Cache-Control"] = "public, no-cache"
     return response
@@ -93,8 +93,8 @@ def image_original(request: HttpRequest, image_id: int) -> HttpResponse:
     try:
         with image.file.open("rb") as handle:
             data = handle.read()
-    except (FileNotFoundError, OSError):
-        raise Http404("This photo's file is missing.")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("This photo's file is missing.") from exc
     response = _image_response(data, f"original-{image.pk}")
     response["Cache-Control"] = "private, no-store"
     return response

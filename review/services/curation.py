@@ -23,7 +23,7 @@ def face_set_gallery_use(face: Face, *, use: bool, actor) -> Face:
     3. Record a CURATE decision; a face without an embedding yet is queued for one.
     """
     face = Face.objects.select_for_update(of=("self",)).select_related("image", "officer").get(pk=face.pk)
-    if face.officer_id is None:
+    if face.officer is None:
         raise ReviewError("Only a face identified as an officer can feed the gallery.")
     if use and not policy.lock_recognition_allowed(face.image.department_id, face.officer.department_id):
         raise ReviewError(NOT_ALLOWED)

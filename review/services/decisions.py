@@ -26,7 +26,9 @@ def _ensure_not_held_by_other(*, user, kind: str, item_id: int) -> None:
 
 
 def _record_skip(*, user, kind: str, department_id: int, image_id: int, face_id: int | None = None) -> None:
-    skip_remember(user=user, kind=kind, item_id=face_id if kind == QueueKind.IDENTIFY else image_id)
+    item_id = face_id if kind == QueueKind.IDENTIFY else image_id
+    assert item_id is not None  # an identify skip always names its face
+    skip_remember(user=user, kind=kind, item_id=item_id)
     Decision.objects.create(
         actor=user,
         kind=Decision.Kind.SKIP,

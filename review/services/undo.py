@@ -7,7 +7,11 @@ recorded as the UNDO decision, pointing at the decision it undoes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import roles
@@ -23,17 +27,22 @@ Kind = Decision.Kind
 IDENTITY_KINDS = (Kind.IDENTIFY, Kind.CIVILIAN, Kind.CONFIRM)
 
 
-def _superseding(decision: Decision):
+def _superseding(decision: Decision) -> QuerySet[Decision]:
     """Newer, still-standing decisions about the same thing: undoing past them would clobber them."""
     newer = Decision.objects.filter(pk__gt=decision.pk, undone_at__isnull=True).exclude(kind__in=[Kind.UNDO, Kind.SKIP])
+    # The ids below may be None (a deleted officer); Django reads `field=None` as IS NULL, and
+    # django-stubs accepts only values in a lookup, hence the ignores.
     if decision.kind == Kind.SORT:
-        return newer.filter(kind=Kind.SORT, image_id=decision.image_id)
+        return newer.filter(kind=Kind.SORT, image_id=decision.image_id)  # type: ignore[misc]
     if decision.kind == Kind.CURATE and "featured_face_id" in decision.before:
-        return newer.filter(kind=Kind.CURATE, officer_id=decision.officer_id, after__has_key="featured_face_id")
-    return newer.filter(kind__in=[*IDENTITY_KINDS, Kind.CURATE], face_id=decision.face_id)
+        return newer.filter(  # type: ignore[misc]
+            kind=Kind.CURATE, officer_id=decision.officer_id, after__has_key="featured_face_id"
+        )
+    return newer.filter(kind__in=[*IDENTITY_KINDS, Kind.CURATE], face_id=decision.face_id)  # type: ignore[misc]
 
 
 def _undo_sort(decision: Decision, actor) -> None:
+    assert decision.image is not None  # a sort names its photo (deleted with it)
     face_review.image_sort_restore(
         decision.image, contains_officers=decision.before.get("contains_officers"), actor=actor
     )
@@ -46,6 +55,7 @@ def _undo_identity(decision: Decision, actor) -> None:
         officer = Officer.objects.filter(pk=before["officer_id"]).first()
         if officer is None:
             raise ReviewError("The officer this face was identified as before no longer exists.")
+    assert decision.face is not None  # an identification names its face (deleted with it)
     face = face_review.face_identity_restore(
         decision.face,
         officer=officer,
@@ -68,7 +78,12 @@ def _reopen_suggestion(suggestion_id: int, face: Face) -> None:
 
 
 def _undo_reject(decision: Decision, actor) -> None:
-    suggestion = MatchSuggestion.objects.filter(pk=decision.suggestion_id).select_related("face__image").first()
+    # No suggestion id (deleted since) matches nothing; django-stubs accepts only values in a lookup.
+    suggestion = (
+        MatchSuggestion.objects.filter(pk=decision.suggestion_id)  # type: ignore[misc]
+        .select_related("face__image")
+        .first()
+    )
     if suggestion is None or suggestion.status != MatchSuggestion.Status.REJECTED:
         raise ReviewError("This suggestion is no longer rejected; there is nothing to undo.")
     face = suggestion.face
@@ -91,12 +106,12 @@ def _undo_reject(decision: Decision, actor) -> None:
 def _undo_curate(decision: Decision, actor) -> None:
     before = decision.before
     if "use_for_recognition" in before:
-        face = Face.objects.filter(pk=decision.face_id).first()
+        face = Face.objects.filter(pk=decision.face_id).first()  # type: ignore[misc]  # None matches nothing
         if face is None:
             raise ReviewError("That face no longer exists.")
         face_set_gallery_use(face, use=bool(before["use_for_recognition"]), actor=actor)
     elif "featured_face_id" in before:
-        officer = Officer.objects.filter(pk=decision.officer_id).first()
+        officer = Officer.objects.filter(pk=decision.officer_id).first()  # type: ignore[misc]  # None: deleted
         if officer is None:
             raise ReviewError("That officer no longer exists.")
         previous = Face.objects.filter(pk=before["featured_face_id"], officer=officer).first()
@@ -105,7 +120,7 @@ def _undo_curate(decision: Decision, actor) -> None:
         raise ReviewError("This curation cannot be undone.")
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[[Decision, Any], None]] = {
     Kind.SORT: _undo_sort,
     Kind.IDENTIFY: _undo_identity,
     Kind.CIVILIAN: _undo_identity,

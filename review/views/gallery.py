@@ -32,6 +32,7 @@ def _update(request: HttpRequest, officer: Officer) -> HttpResponse:
     if action != "unfeature" and face is None:
         return _render(request, officer, errors=["That face is not identified as this officer."], status=400)
     if action in ("use", "unuse"):
+        assert face is not None  # refused above for every action but "unfeature"
         services.face_set_gallery_use(face, use=action == "use", actor=request.user)
     else:
         services.officer_set_featured_face(officer, face if action == "feature" else None, actor=request.user)

@@ -135,7 +135,8 @@ class Command(BaseCommand):
             f"jitters={c['jitters']} landmarks={c['landmark_model']}"
         )
         out(
-            f"Images: {images['read']} read, {images['no_face']} with no face, {images['unreadable']} unreadable or missing"
+            f"Images: {images['read']} read, {images['no_face']} with no face, "
+            f"{images['unreadable']} unreadable or missing"
         )
         v = report.get("verification")
         if v:

@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from accounts import services
 from accounts.models import MembershipDecision, Profile
+from oversight.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(Profile)
@@ -21,21 +22,12 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(MembershipDecision)
-class MembershipDecisionAdmin(admin.ModelAdmin):
+class MembershipDecisionAdmin(ReadOnlyAdmin):
     """The approval record is read-only: it says who decided, it is not a way to decide."""
 
     list_display = ("created_at", "actor_username", "kind", "member_username")
     list_filter = ("kind",)
     search_fields = ("actor_username", "member_username")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ProfileInline(admin.StackedInline):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from departments.models import Officer, RecognitionChange
+from oversight.admin_readonly import ReadOnlyAdmin
 
 
 class RecognitionChangeInline(admin.TabularInline):
@@ -42,15 +43,6 @@ class OfficerAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecognitionChange)
-class RecognitionChangeAdmin(admin.ModelAdmin):
+class RecognitionChangeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "department", "allowed", "actor", "reason", "purged_embeddings", "backfill_done_at")
     list_filter = ("allowed", "department")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -7,6 +7,7 @@ from departments.models import Officer
 from faces import admin_recognition  # noqa: F401  (registers Department and JurisdictionRule)
 from faces.admin_gate import GatePurgeMessages
 from faces.models import BiometricPurge, Face, GateAuditRun, Image, MatchSuggestion, RecognitionEvent
+from oversight.admin_readonly import ReadOnlyAdmin
 
 
 class FaceInline(admin.TabularInline):
@@ -54,17 +55,6 @@ class FaceAdmin(GatePurgeMessages, admin.ModelAdmin):
     @admin.display(boolean=True, description="Embedding stored")
     def embedded(self, obj: Face) -> bool:
         return obj.embedding is not None
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(MatchSuggestion)

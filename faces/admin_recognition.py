@@ -99,5 +99,6 @@ class JurisdictionRuleAdmin(GatePurgeMessages, admin.ModelAdmin):
         for result in results:
             messages.warning(
                 request,
-                f"Recognition turned off for {result.department}: {result.purged_embeddings} embeddings deleted.",
+                f"Recognition turned off for {result.department}: {result.purged_embeddings} embeddings deleted and "
+                f"{result.withdrawn_suggestions} pending suggestions withdrawn.",
             )

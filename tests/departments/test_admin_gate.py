@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from departments.models import Department
+from departments.models import Department, RecognitionChange
 from faces.models import BiometricPurge, Face, Image, MatchSuggestion
 from faces.services.gate_audit import violating_faces, violating_suggestions
 from tests import factories
@@ -133,7 +133,10 @@ def test_a_state_rule_added_in_the_admin_purges_and_says_so(admin_client_, admin
     assert response.status_code == 200
     assert (embedded(world), pending(world)) == (0, 0)
     assert not violating_faces().exists() and not violating_suggestions().exists()
-    purge = BiometricPurge.objects.get()
-    assert (purge.purged_embeddings, purge.withdrawn_suggestions, purge.actor) == (2, 1, admin_user)
+    # The service turns the flag off before saving the rule: the purge is audited once, as the
+    # flag change it is, by the administrator who added the rule.
+    change = RecognitionChange.objects.get()
+    assert (change.purged_embeddings, change.withdrawn_suggestions, change.actor) == (2, 1, admin_user)
+    assert not BiometricPurge.objects.exists()
     text = " ".join(str(m) for m in response.context["messages"])
-    assert "2 embeddings purged and 1 pending suggestion withdrawn" in text
+    assert "2 embeddings deleted and 1 pending suggestions withdrawn" in text

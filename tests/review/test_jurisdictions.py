@@ -70,7 +70,7 @@ def test_disabling_shows_what_will_be_purged_then_purges_and_audits(users, uploa
     assert (change.allowed, change.actor, change.reason) == (False, users["admin"], "Council vote")
     assert (change.purged_embeddings, change.withdrawn_suggestions) == (2, 1)
     page = client_for(users["admin"]).get(reverse("review_jurisdictions")).content.decode()
-    assert "Council vote" in page and "2 embeddings, 1 suggestions" in page
+    assert "Council vote" in page and "2 embeddings, 1 suggestion" in page
 
 
 def test_enabling_shows_the_backfill_and_its_progress(

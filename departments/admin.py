@@ -6,9 +6,16 @@ pages switch recognition, which purges face data, and departments must not impor
 
 from __future__ import annotations
 
-from django.contrib import admin
+from collections.abc import Mapping
+from typing import Any
 
-from departments.models import Officer, RecognitionChange
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+
+from departments import services
+from departments.models import Assignment, Incident, Link, Officer, RecognitionChange, RecordChange, Salary
 from oversight.admin_readonly import ReadOnlyAdmin
 
 
@@ -34,12 +41,113 @@ class RecognitionChangeInline(admin.TabularInline):
         return False
 
 
+# An address typed without a scheme becomes https://…, as Django 6 will do by default.
+URL_FIELDS: Mapping[type[models.Field], Mapping[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
+
+
+class AssignmentFormSet(BaseInlineFormSet):
+    """Refuse two open assignments as a form error, before the database constraint would."""
+
+    def clean(self) -> None:
+        super().clean()
+        open_rows = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and not form.cleaned_data.get("end_date")
+        ]
+        if len(open_rows) > 1:
+            raise ValidationError("An officer has at most one current assignment: give the others an end date.")
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    formset = AssignmentFormSet
+    extra = 0
+    fields = ("badge_number", "rank", "unit", "start_date", "end_date")
+
+
+class SalaryInline(admin.TabularInline):
+    model = Salary
+    extra = 0
+
+
+class OfficerLinkInline(admin.TabularInline):
+    model = Link
+    fk_name = "officer"
+    extra = 0
+    formfield_overrides = URL_FIELDS
+    fields = ("title", "url", "kind", "added_by")
+    readonly_fields = ("added_by",)
+
+
+class IncidentLinkInline(OfficerLinkInline):
+    fk_name = "incident"
+
+
 @admin.register(Officer)
 class OfficerAdmin(admin.ModelAdmin):
-    list_display = ("last_name", "first_name", "badge_number", "rank", "unit", "department")
+    list_display = ("last_name", "first_name", "badge_number", "rank", "unit", "employee_id", "department")
     list_filter = ("department",)
-    search_fields = ("first_name", "last_name", "badge_number")
+    search_fields = ("first_name", "last_name", "badge_number", "employee_id")
     raw_id_fields = ("featured_face",)
+    inlines = (AssignmentInline, SalaryInline, OfficerLinkInline)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once an officer exists, badge, rank and unit follow the open assignment (edit it below).
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "badge_number", "rank", "unit") if obj is not None else readonly
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        officer = form.instance
+        if not officer.assignments.exists():
+            Assignment.objects.create(
+                officer=officer, badge_number=officer.badge_number, rank=officer.rank, unit=officer.unit
+            )
+        services.officer_sync_current(officer)
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ("date", "report_number", "location", "department")
+    list_filter = ("department",)
+    search_fields = ("report_number", "location", "description")
+    autocomplete_fields = ("officers",)
+    readonly_fields = ("created_by", "created_at", "updated_at")
+    inlines = (IncidentLinkInline,)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Link)
+class LinkAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "url", "officer", "incident", "added_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "url")
+    raw_id_fields = ("officer", "incident")
+    formfield_overrides = URL_FIELDS
+    readonly_fields = ("added_by",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Salary)
+class SalaryAdmin(admin.ModelAdmin):
+    list_display = ("officer", "year", "is_fiscal_year", "salary", "overtime_pay")
+    list_filter = ("year", "is_fiscal_year")
+    raw_id_fields = ("officer",)
+
+
+@admin.register(RecordChange)
+class RecordChangeAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "department", "what", "object_id", "actor")
+    list_filter = ("what", "department")
 
 
 @admin.register(RecognitionChange)

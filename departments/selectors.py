@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from departments.models import Department, JurisdictionRule, Officer
+from departments.models import Assignment, Department, Incident, JurisdictionRule, Link, Officer, Salary
 from departments.policy import allowed_department_ids
 
 US_STATES = {
@@ -116,3 +116,28 @@ def department_ranks(department: Department | None = None) -> list[str]:
     if department is not None:
         officers = officers.filter(department=department)
     return sorted(set(officers.values_list("rank", flat=True)))
+
+
+@dataclass
+class OfficerRecord:
+    """The public record on an officer's page (and in the API): everything but the photos."""
+
+    assignments: list[Assignment]
+    incidents: list[Incident]
+    links: list[Link]
+    salaries: list[Salary]
+
+    @property
+    def current_assignment(self) -> Assignment | None:
+        return next((a for a in self.assignments if a.end_date is None), None)
+
+
+def officer_record(officer: Officer) -> OfficerRecord:
+    """Assignments (current first, then newest), incidents with their links, links, salaries (newest year first)."""
+    incidents = officer.incidents.prefetch_related(Prefetch("links", queryset=Link.objects.order_by("-created_at")))
+    return OfficerRecord(
+        assignments=list(officer.assignments.all()),
+        incidents=list(incidents),
+        links=list(officer.links.all()),
+        salaries=list(officer.salaries.all()),
+    )

@@ -12,15 +12,17 @@ recognition" is not testing the switch (tests/departments/test_policy.py does th
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from departments.models import Department, JurisdictionRule, Officer
+from departments.models import Assignment, Department, Incident, JurisdictionRule, Link, Officer, Salary
 from faces.models import Face, Image, MatchSuggestion
 
 FACES = Path(__file__).parent / "data" / "faces"
@@ -76,6 +78,75 @@ def officer(
         badge_number=badge_number or f"T{n}",
         **fields,
     )
+
+
+# --- The officer record --------------------------------------------------------------------
+def assignment(
+    officer: Officer,
+    *,
+    badge_number: str = "",
+    rank: str = "Officer",
+    unit: str = "Patrol",
+    start_date: datetime.date | None = None,
+    end_date: datetime.date | None = None,
+) -> Assignment:
+    """An assignment row written directly (no sync of the officer's current columns: use
+    `departments.services.assignment_start` for that)."""
+    return Assignment.objects.create(
+        officer=officer,
+        badge_number=badge_number or officer.badge_number,
+        rank=rank,
+        unit=unit,
+        start_date=start_date,
+        end_date=end_date,
+    )
+
+
+def officer_with_history(department: Department, **fields) -> Officer:
+    """An officer who was a patrol officer (#B1), then a sergeant in Traffic (#B2, current)."""
+    from departments.services import SYSTEM, assignment_start
+
+    made = officer(department, **fields)
+    assignment_start(
+        made,
+        badge_number=made.badge_number,
+        rank="Officer",
+        unit="Patrol Division",
+        start_date=datetime.date(2015, 3, 1),
+        actor=SYSTEM,
+    )
+    assignment_start(
+        made,
+        badge_number=f"{made.badge_number}S",
+        rank="Sergeant",
+        unit="Traffic Unit",
+        start_date=datetime.date(2021, 6, 15),
+        actor=SYSTEM,
+    )
+    made.refresh_from_db()
+    return made
+
+
+def incident(department: Department, *, officers: Sequence[Officer] = (), **fields) -> Incident:
+    n = _next()
+    fields.setdefault("date", datetime.date(2023, 5, 4))
+    fields.setdefault("location", f"{n} Main Street")
+    fields.setdefault("report_number", f"RD-{n}")
+    made = Incident.objects.create(department=department, **fields)
+    made.officers.set(officers)
+    return made
+
+
+def link(*, officer: Officer | None = None, incident: Incident | None = None, **fields) -> Link:
+    n = _next()
+    fields.setdefault("url", f"https://news.example.org/story/{n}")
+    fields.setdefault("title", f"Story {n}")
+    fields.setdefault("kind", Link.Kind.NEWS)
+    return Link.objects.create(officer=officer, incident=incident, **fields)
+
+
+def salary(officer: Officer, *, year: int = 2023, salary: str = "85000.00", **fields) -> Salary:
+    return Salary.objects.create(officer=officer, year=year, salary=Decimal(salary), **fields)
 
 
 # --- Photos and faces -----------------------------------------------------------------------

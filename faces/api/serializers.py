@@ -12,7 +12,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from departments.models import Department, Officer
+from departments.models import Assignment, Department, Incident, Link, Officer, Salary
 from faces.models import EMBEDDING_DIMENSIONS, Face, Image, MatchSuggestion
 from faces.pipeline.search import confidence_label
 
@@ -102,11 +102,76 @@ class OfficerFaceSerializer(serializers.ModelSerializer):
         return image_public_url(face.image_id)
 
 
+class AssignmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assignment
+        fields = ["badge_number", "rank", "unit", "start_date", "end_date"]
+        read_only_fields = fields
+
+
+class LinkSerializer(serializers.ModelSerializer):
+    # Public data only: who added a link is not published.
+    class Meta:
+        model = Link
+        fields = ["id", "url", "title", "kind"]
+        read_only_fields = fields
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    links = LinkSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = ["id", "date", "location", "description", "report_number", "officers", "links"]
+        read_only_fields = fields
+
+
+class SalarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Salary
+        fields = ["year", "is_fiscal_year", "salary", "overtime_pay"]
+        read_only_fields = fields
+
+
+ROSTER_FIELDS = [
+    "employee_id",
+    "middle_name",
+    "suffix",
+    "employment_date",
+    "separation_date",
+    "gender",
+    "race",
+    "birth_year",
+]
+
+
 class OfficerDetailSerializer(OfficerSerializer):
+    """The profile: the roster's fields (demographics as the roster states them), the history, the photos."""
+
     faces = serializers.SerializerMethodField()
+    current_assignment = serializers.SerializerMethodField()
+    assignments = AssignmentSerializer(many=True, read_only=True)
+    incidents = IncidentSerializer(many=True, read_only=True)
+    links = LinkSerializer(many=True, read_only=True)
+    salaries = SalarySerializer(many=True, read_only=True)
 
     class Meta(OfficerSerializer.Meta):
-        fields = [*OfficerSerializer.Meta.fields, "faces"]
+        fields = [
+            *OfficerSerializer.Meta.fields,
+            *ROSTER_FIELDS,
+            "current_assignment",
+            "assignments",
+            "incidents",
+            "links",
+            "salaries",
+            "faces",
+        ]
+        read_only_fields = [*OfficerSerializer.Meta.read_only_fields, *ROSTER_FIELDS]
+
+    @extend_schema_field(AssignmentSerializer(allow_null=True))
+    def get_current_assignment(self, officer: Officer) -> dict | None:
+        current = next((a for a in officer.assignments.all() if a.end_date is None), None)
+        return AssignmentSerializer(current).data if current is not None else None
 
     @extend_schema_field(OfficerFaceSerializer(many=True))
     def get_faces(self, officer: Officer) -> list[dict]:

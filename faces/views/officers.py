@@ -12,7 +12,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from departments.models import Department, Officer
-from departments.selectors import department_ranks, state_name
+from departments.selectors import department_ranks, officer_record, state_name
+from departments.services import record_editable_by
 from faces.forms import OfficerFilterForm
 from faces.selectors import (
     attach_officer_photos,
@@ -34,6 +35,10 @@ def officer_detail(request: HttpRequest, officer_id: int) -> HttpResponse:
         "faces/officer_detail.html",
         {
             "officer": officer,
+            "record": officer_record(officer),
+            # The link leads to the Django admin, so only staff who may edit this record get it;
+            # coordinators without admin access edit through the services' own pages.
+            "can_edit": request.user.is_staff and record_editable_by(request.user, officer.department),
             "faces": officer_public_faces(officer)[:60],
             "images": officer_public_images(officer)[:60],
         },

@@ -7,6 +7,7 @@ fictional. Photos are processed in this process so the demo has a gallery at onc
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -14,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 
 from departments import policy
-from departments.models import Department, Officer
+from departments import services as records
+from departments.models import Department, Incident, Link, Officer
 from faces import services
 from faces.models import Face
 from faces.services.recognition import department_set_recognition
@@ -39,6 +41,35 @@ OFFICERS = [
     ("chicago-pd", "Morgan", "Reyes", "5502", "Sergeant", "District 12", None),
     ("riverside-sheriff", "Taylor", "Brooks", "301", "Deputy", "Jail Division", None),
 ]
+
+# Earlier assignments before the one in OFFICERS: badge, rank, unit, start date. The current
+# assignment (OFFICERS' badge, rank and unit) starts on CURRENT_SINCE.
+HISTORY = {
+    ("springfield-pd", "1001"): [("0871", "Officer", "Patrol Division", datetime.date(2012, 7, 9))],
+    ("springfield-pd", "1003"): [
+        ("0655", "Officer", "Patrol Division", datetime.date(2008, 2, 4)),
+        ("0655", "Sergeant", "Gang Unit", datetime.date(2014, 11, 17)),
+    ],
+}
+CURRENT_SINCE = {
+    ("springfield-pd", "1001"): datetime.date(2019, 3, 1),
+    ("springfield-pd", "1003"): datetime.date(2020, 1, 6),
+}
+COMPLAINTS = {
+    "springfield-pd": (
+        "https://springfield.example.org/police/complaints",
+        "Complaints go to the city's Office of Police Accountability, online or by phone at 555-0100.",
+    ),
+}
+# One incident of Springfield with two of its officers, and a news story about it.
+INCIDENT_DEPARTMENT, INCIDENT_REPORT = "springfield-pd", "SPD-2023-0417"
+INCIDENT_FIELDS = {
+    "date": datetime.date(2023, 4, 17),
+    "location": "Elm Street and 5th Avenue",
+    "description": "Traffic stop that led to a use-of-force complaint (demo data).",
+}
+INCIDENT_OFFICERS = ["1001", "1002"]
+INCIDENT_LINK = ("https://news.example.org/2023/04/elm-street-stop", "Local paper: questions after Elm Street stop")
 
 UNIDENTIFIED = [
     ("springfield-pd", "obama_2.jpg"),
@@ -72,6 +103,7 @@ class Command(BaseCommand):
                     Officer.objects.filter(pk=officer.pk, featured_face__isnull=True).update(featured_face=face)
         for slug, photo in UNIDENTIFIED:
             self._process(departments[slug], photo)
+        self._records(departments)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {Department.objects.count()} departments, {Officer.objects.count()} officers."
@@ -85,3 +117,52 @@ class Command(BaseCommand):
         )
         services.image_process(result.image.pk)
         return result.image.faces.order_by("-w").first()
+
+    def _records(self, departments: dict[str, Department]) -> None:
+        """Assignment histories, a complaint path and an incident with a link; each only once."""
+        for slug, (url, instructions) in COMPLAINTS.items():
+            Department.objects.filter(slug=slug, complaint_url="").update(
+                complaint_url=url, complaint_instructions=instructions
+            )
+        for slug, _first, _last, badge, rank, unit, _photo in OFFICERS:
+            officer = Officer.objects.get(department=departments[slug], badge_number=badge)
+            if officer.assignments.exists():
+                continue
+            for old_badge, old_rank, old_unit, start in HISTORY.get((slug, badge), []):
+                records.assignment_start(
+                    officer,
+                    badge_number=old_badge,
+                    rank=old_rank,
+                    unit=old_unit,
+                    start_date=start,
+                    actor=records.SYSTEM,
+                )
+            records.assignment_start(
+                officer,
+                badge_number=badge,
+                rank=rank,
+                unit=unit,
+                start_date=CURRENT_SINCE.get((slug, badge)),
+                actor=records.SYSTEM,
+            )
+        department = departments[INCIDENT_DEPARTMENT]
+        if not Incident.objects.filter(department=department, report_number=INCIDENT_REPORT).exists():
+            incident = records.incident_create(
+                department,
+                actor=records.SYSTEM,
+                report_number=INCIDENT_REPORT,
+                officers=Officer.objects.filter(department=department, badge_number__in=INCIDENT_OFFICERS),
+                **INCIDENT_FIELDS,  # type: ignore[arg-type]
+            )
+            url, title = INCIDENT_LINK
+            records.link_add(actor=records.SYSTEM, incident=incident, url=url, title=title, kind=Link.Kind.NEWS)
+        avery = Officer.objects.filter(department=department, badge_number="1001").first()
+        if avery is not None and not Link.objects.filter(officer=avery).exists():
+            records.link_add(
+                actor=records.SYSTEM,
+                officer=avery,
+                url="https://court.example.org/cases/2021-cv-0193",
+                title="Civil case 2021-CV-0193 (demo)",
+                kind=Link.Kind.COURT_RECORD,
+            )
+            records.salary_set(avery, actor=records.SYSTEM, year=2023, salary="92450.00", overtime_pay="14210.75")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
@@ -74,19 +75,47 @@ def suggestions_visible_to(viewer: Viewer, image: Image) -> bool:
     return bool(mine and image.uploader_session and constant_time_compare(mine, image.uploader_session))
 
 
-def public_suggestions(image: Image) -> dict[int, list[MatchSuggestion]]:
+def suggestion_face_limit(viewer: Viewer) -> int | None:
+    """On how many faces of one photo this viewer may read suggestions (None: all of them).
+
+    Volunteers review every face. An uploader who is not a volunteer sees suggestions for the
+    FACES_UPLOADER_SUGGESTED_FACES largest faces only: otherwise one collage of gallery faces
+    would be as many searches as it has faces, around every recognition throttle.
+    """
+    return None if is_volunteer(getattr(viewer, "user", None)) else settings.FACES_UPLOADER_SUGGESTED_FACES
+
+
+def suggestible_face_ids(image: Image, limit: int | None) -> set[int] | None:
+    """The faces whose suggestions may be shown under `limit`: the largest boxes, chosen by
+    size alone so that which faces are chosen says nothing about who matched."""
+    if limit is None:
+        return None
+    largest = (
+        Face.objects.filter(image=image)
+        .annotate(area=F("w") * F("h"))
+        .order_by("-area", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return set(largest)
+
+
+def public_suggestions(image: Image, *, limit: int | None = None) -> dict[int, list[MatchSuggestion]]:
     """Pending suggestions per face id, or nothing at all where recognition is not allowed.
 
-    Gated by the policy only: show them only where suggestions_visible_to() says so.
+    Gated by the policy only: show them only where suggestions_visible_to() says so, on the
+    faces suggestible_face_ids() allows for the viewer's `limit`.
     """
     if not recognition_allowed(image.department_id):
         return {}
+    face_ids = suggestible_face_ids(image, limit)
     suggestions = (
         MatchSuggestion.objects.filter(face__image=image, status=MatchSuggestion.Status.PENDING)
         .filter(allowed_departments_q("officer__department__"))
         .select_related("officer__department")
         .order_by("face_id", "rank")
     )
+    if face_ids is not None:
+        suggestions = suggestions.filter(face_id__in=face_ids)
     by_face: dict[int, list[MatchSuggestion]] = {}
     for suggestion in suggestions:
         by_face.setdefault(suggestion.face_id, []).append(suggestion)
@@ -152,15 +181,24 @@ def _face_display_state(face: Face, image: Image, allowed: bool, has_suggestions
     return "" if has_suggestions else "No likely match in the gallery."
 
 
-def image_page_data(image: Image, *, editable_face_ids: set[int], show_suggestions: bool) -> dict:
+def _shown(face_id: int, shown_ids: set[int] | None) -> bool:
+    return shown_ids is None or face_id in shown_ids
+
+
+def image_page_data(
+    image: Image, *, editable_face_ids: set[int], show_suggestions: bool, suggestion_limit: int | None = None
+) -> dict:
     """Everything the photo page and its status.json show; the same dict for both.
 
     `editable_face_ids` are the faces the viewer may move or delete (decided by the view);
-    `show_suggestions` comes from suggestions_visible_to().
+    `show_suggestions` comes from suggestions_visible_to(), `suggestion_limit` from
+    suggestion_face_limit().
     """
     faces = list(image.faces.select_related("officer__department").order_by("pk"))
     allowed = recognition_allowed(image.department_id)
-    by_face = public_suggestions(image) if allowed and show_suggestions else {}
+    by_face = public_suggestions(image, limit=suggestion_limit) if allowed and show_suggestions else {}
+    # None: every face; a set: only these faces' suggestions are shown to this viewer.
+    shown_ids = suggestible_face_ids(image, suggestion_limit) if show_suggestions else set()
     officer_ids = {f.officer_id for f in faces if is_public_officer_face(f) and f.officer_id is not None}
     officer_ids |= {s.officer_id for items in by_face.values() for s in items}
     crops = officer_photo_faces(officer_ids)
@@ -186,7 +224,13 @@ def image_page_data(image: Image, *, editable_face_ids: set[int], show_suggestio
                 "crop_url": reverse("face_crop", args=[face.pk]) if is_public_officer_face(face) else "",
                 "update_url": reverse("face_update", args=[face.pk]),
                 "delete_url": reverse("face_delete", args=[face.pk]),
-                "state": _face_display_state(face, image, allowed, bool(suggestions), show_suggestions),
+                "state": _face_display_state(
+                    face,
+                    image,
+                    allowed,
+                    bool(suggestions),
+                    show_suggestions and (shown_ids is None or face.pk in shown_ids),
+                ),
                 "suggestions": [
                     {
                         "officer": _officer_payload(s.officer, crops),

@@ -41,6 +41,25 @@ def _page_without_request(template_name: str, status: int, fallback: str, **cont
     return HttpResponse(body, status=status)
 
 
+BAD_REQUEST = "The request could not be read: a part of the address or the form is malformed."
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400: rendered without the request, which may be the malformed thing (a NUL byte in a
+    cookie would reach the session lookup)."""
+    if _is_api(request):
+        return JsonResponse({"detail": BAD_REQUEST, "errors": {}, "code": "invalid"}, status=400)
+    return _page_without_request("400.html", 400, BAD_REQUEST, message=BAD_REQUEST)
+
+
+def method_not_allowed(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A styled 405 for pages (Django's is empty), keeping the Allow header."""
+    page = HttpResponse(loader.render_to_string("405.html", {"method": request.method}, request), status=405)
+    if "Allow" in response:
+        page["Allow"] = response["Allow"]
+    return page
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)

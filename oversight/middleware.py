@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from oversight import errors
 from oversight.exceptions import DomainError
 
 TITLES = {403: "Not allowed", 409: "Already changed", 503: "Unavailable for now"}
@@ -52,7 +53,11 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        # Django's require_POST answers an empty 405; pages get the site's own (the API its JSON).
+        if response.status_code == 405 and not response.content and not request.path_info.startswith("/api/"):
+            return errors.method_not_allowed(request, response)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DomainError):

@@ -4,6 +4,7 @@ from django.urls import include, path
 from oversight import views
 
 # Styled pages for people, JSON under /api/; a database outage answers 503, not 500.
+handler400 = "oversight.errors.bad_request"
 handler403 = "oversight.errors.permission_denied"
 handler404 = "oversight.errors.page_not_found"
 handler500 = "oversight.errors.server_error"

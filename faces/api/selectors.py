@@ -17,7 +17,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from departments import policy
 from departments.models import Department, Officer
 from faces.models import Face, Image
-from faces.selectors import Viewer, public_suggestions, suggestions_visible_to
+from faces.selectors import Viewer, public_suggestions, suggestion_face_limit, suggestions_visible_to
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations  # a dev dependency: types only
@@ -48,7 +48,9 @@ def _faces() -> QuerySet[Face]:
 
 
 def _visible_suggestions(image: Image, viewer: Viewer) -> dict:
-    return public_suggestions(image) if suggestions_visible_to(viewer, image) else {}
+    if not suggestions_visible_to(viewer, image):
+        return {}
+    return public_suggestions(image, limit=suggestion_face_limit(viewer))
 
 
 def image_for_api(image: Image, *, viewer: Viewer) -> Image:

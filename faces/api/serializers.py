@@ -18,6 +18,8 @@ from faces.pipeline.search import confidence_label
 
 MAX_COORDINATE = 100_000  # larger than any photo we accept (UPLOAD_MAX_PIXELS)
 MAX_VECTOR_COMPONENT = 1000.0  # dlib descriptors lie within ±1; this only keeps float4 safe
+# Ids are whole numbers: without this, {"officer": 1.5} would be read as officer 1.
+WHOLE_NUMBER_ID = serializers.IntegerField(min_value=1)
 
 
 def image_public_url(image_id: int) -> str:
@@ -68,7 +70,7 @@ class BoxSerializer(serializers.Serializer):
 
 class OfficerSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="full_name", read_only=True)
-    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), pk_field=WHOLE_NUMBER_ID)
 
     class Meta:
         model = Officer
@@ -185,7 +187,7 @@ class OfficerDetailSerializer(OfficerSerializer):
 # --- Images and faces --------------------------------------------------------------------
 class ImageUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)  # the service explains empty files
-    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all())
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), pk_field=WHOLE_NUMBER_ID)
 
 
 class ImageCreatedSerializer(serializers.ModelSerializer):
@@ -276,7 +278,7 @@ class SortSerializer(serializers.Serializer):
 
 class IdentifySerializer(serializers.Serializer):
     officer = serializers.PrimaryKeyRelatedField(
-        queryset=Officer.objects.all(), allow_null=True, required=False, default=None
+        queryset=Officer.objects.all(), allow_null=True, required=False, default=None, pk_field=WHOLE_NUMBER_ID
     )
     civilian = serializers.BooleanField(default=False)
     use_for_recognition = serializers.BooleanField(default=True)

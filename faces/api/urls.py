@@ -24,6 +24,6 @@ urlpatterns = [
     path("suggestions/<int:pk>/confirm/", review.SuggestionConfirm.as_view(), name="suggestion-confirm"),
     path("suggestions/<int:pk>/reject/", review.SuggestionReject.as_view(), name="suggestion-reject"),
     path("gallery/", worker.Gallery.as_view(), name="gallery"),
-    path("schema/", docs.SchemaView.as_view(), name="schema"),
-    path("docs/", docs.DocsView.as_view(), name="docs"),
+    path("schema/", docs.schema_view, name="schema"),
+    path("docs/", docs.docs_view, name="docs"),
 ]

@@ -13,7 +13,7 @@ from accounts.roles import is_volunteer
 from faces.models import Image
 from faces.pipeline.decode import ImageRejected
 from faces.renditions import content_type_of, public_rendition_bytes, rendition_key
-from faces.selectors import image_page_data, suggestions_visible_to
+from faces.selectors import image_page_data, suggestion_face_limit, suggestions_visible_to
 from faces.views.access import editable_face_ids
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ def _page_data(request: HttpRequest, image: Image) -> dict:
         image,
         editable_face_ids=editable_face_ids(request, image),
         show_suggestions=suggestions_visible_to(request, image),
+        suggestion_limit=suggestion_face_limit(request),
     )
 
 

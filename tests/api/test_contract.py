@@ -51,6 +51,18 @@ def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client):
     assert script.status_code == 200 and "/api/v1/schema/" in script.content.decode()
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/schema/"])
+@pytest.mark.parametrize("format_", ["api", "json", "xml"])
+def test_the_docs_and_schema_refuse_writes_with_a_session_and_a_format(users, method, path, format_):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["volunteer"])
+    response = getattr(client, method)(f"{path}?format={format_}")
+    assert response.status_code == 405
+
+
 def _load_schema():
     # Generating the schema reads no rows, so it can be loaded while tests are collected.
     from oversight.wsgi import application

@@ -34,6 +34,9 @@ def test_a_volunteer_marks_a_civilian(clients, face):
     [
         ({"officer": 999999}, "officer"),
         ({"officer": "abc"}, "officer"),
+        ({"officer": -1}, "officer"),
+        ({"officer": True}, "officer"),
+        ({"officer": [1]}, "officer"),
         ({"officer": 1, "civilian": "sometimes"}, "civilian"),
     ],
 )
@@ -41,6 +44,15 @@ def test_identifying_refuses_bad_input(clients, face, officer, body, field):
     response = clients["volunteer"].post(f"{API}faces/{face.pk}/identify/", body, format="json")
     assert response.status_code == 400 and field in response.json()["errors"]
     assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize("fraction", [0.5, "0.5", 0.999])
+def test_identifying_refuses_an_officer_id_with_a_fraction_instead_of_rounding_it(clients, face, officer, fraction):
+    value = officer.pk + fraction if isinstance(fraction, float) else f"{officer.pk}{fraction[1:]}"
+    response = clients["volunteer"].post(f"{API}faces/{face.pk}/identify/", {"officer": value}, format="json")
+    assert response.status_code == 400 and "officer" in response.json()["errors"]
+    face.refresh_from_db()
+    assert face.officer_id is None and not Decision.objects.exists()
 
 
 def test_the_service_refuses_an_officer_of_another_department(clients, face, other_department):

@@ -255,3 +255,48 @@ def test_the_uploader_is_told_on_the_photo_page_that_only_they_and_volunteers_se
     image = _reviewed_upload(client, allowed_department)
     assert 'id="suggestions-private"' in _page(client, image)
     assert 'id="suggestions-private"' not in _page(Client(), image)
+
+
+# --- A collage is not a search service: an uploader reads suggestions on a few faces only -------
+def _collage(client: Client, department, faces: int) -> tuple[Image, list[Face]]:
+    """An uploaded photo with `faces` faces of growing size, each with a pending suggestion."""
+    image = _upload(client, department, "obama_1.jpg")
+    Image.objects.filter(pk=image.pk).update(status=Image.Status.DONE, processed_at=timezone.now())
+    made = []
+    for n in range(faces):
+        officer = factories.officer(department, badge_number=f"C{n}", last_name=f"Collage{n:02d}")
+        face = factories.face(image, x=n * 50, y=5, w=20 + n, h=20 + n, processed_at=timezone.now())
+        MatchSuggestion.objects.create(face=face, officer=officer, distance=0.4, rank=1)
+        made.append(face)
+    return image, made
+
+
+def _names_in(text: str, faces: int) -> set[int]:
+    return {n for n in range(faces) if f"Collage{n:02d}" in text}
+
+
+@pytest.mark.parametrize("read", ["page", "status", "api"])
+def test_an_uploader_reads_suggestions_for_the_largest_faces_only(allowed_department, settings, read):
+    settings.FACES_UPLOADER_SUGGESTED_FACES = 3
+    uploader = Client()
+    image, _ = _collage(uploader, allowed_department, faces=8)
+    text = {"page": _page, "status": lambda c, i: _status(c, i)[0], "api": lambda c, i: _api(c, i)[0]}[read](
+        uploader, image
+    )
+    assert _names_in(text, 8) == {5, 6, 7}  # the three largest boxes
+
+
+def test_the_other_faces_of_a_collage_read_like_any_hidden_suggestion(allowed_department, settings):
+    settings.FACES_UPLOADER_SUGGESTED_FACES = 1
+    uploader = Client()
+    image, faces = _collage(uploader, allowed_department, faces=3)
+    states = {f["id"]: f["state"] for f in _status(uploader, image)[1]["faces"]}
+    assert states[faces[0].pk] == states[faces[1].pk] == HIDDEN_SUGGESTIONS_STATE
+    assert states[faces[2].pk] == ""
+
+
+def test_a_volunteer_reads_suggestions_for_every_face_of_a_collage(allowed_department, settings, users):
+    settings.FACES_UPLOADER_SUGGESTED_FACES = 3
+    image, _ = _collage(Client(), allowed_department, faces=8)
+    assert _names_in(_page(client_for(users["volunteer"]), image), 8) == set(range(8))
+    assert _names_in(_api(client_for(users["volunteer"]), image)[0], 8) == set(range(8))

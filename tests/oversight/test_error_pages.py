@@ -127,3 +127,37 @@ def test_a_csrf_failure_gets_a_styled_page():
     client = Client(enforce_csrf_checks=True)
     response = client.post("/accounts/login/", {"login": "someone", "password": "x"})
     assert_styled_page(response, 403, "This form has expired")
+
+
+@pytest.mark.parametrize("path", ["/submit/?department=%00", "/officers/?q=%00", "/images/1/?x=%00"])
+def test_a_malformed_request_gets_the_styled_400_page(path):
+    html = assert_styled_page(Client().get(path), 400, "Error 400", "Nothing was changed")
+    assert "\x00" not in html
+
+
+def test_a_malformed_request_with_a_nul_in_the_session_cookie_is_a_400_not_a_500():
+    client = Client()
+    client.cookies["sessionid"] = "abc\x00def"
+    assert_styled_page(client.get("/officers/"), 400, "Error 400")
+
+
+def test_the_api_keeps_its_json_400():
+    response = Client().get("/api/v1/officers/?q=%00")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+def test_a_get_on_a_form_only_address_gets_the_styled_405_page_with_its_allow_header(users):
+    client = Client()
+    client.force_login(users["admin"])
+    response = client.get(reverse("review_member_approve", args=[1]))
+    assert_styled_page(response, 405, "Error 405", "Nothing was changed")
+    assert "POST" in response["Allow"]
+
+
+def test_the_api_405_stays_json(users):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(users["volunteer"])
+    response = client.get("/api/v1/faces/1/identify/")
+    assert response.status_code == 405 and response["Content-Type"].startswith("application/json")

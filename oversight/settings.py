@@ -241,13 +241,18 @@ else:
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("queue", "processed", "control"):
+    for _sub in ("queue", "processed", "control", "tmp", "corrupt"):
         (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    # filesystem:// is oversight.broker's transport (registered in oversight/celery.py): tmp/
+    # for writing a message before it is renamed into queue/, corrupt/ for files that do not
+    # decode. The renames are atomic only if all these folders are on one filesystem.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
+        "tmp_folder": str(BROKER_DIR / "tmp"),
+        "corrupt_folder": str(BROKER_DIR / "corrupt"),
         "store_processed": False,
         # The worker polls the folder; 0.1 s keeps upload→result latency low at no real cost.
         "polling_interval": env_float("CELERY_POLLING_INTERVAL", 0.1),
@@ -302,6 +307,9 @@ FACES_EMBED_JITTERS = env_int("FACES_EMBED_JITTERS", 1)
 FACES_LANDMARK_MODEL = env_str("FACES_LANDMARK_MODEL", "small")  # dlib 5- or 68-point
 FACES_MATCH_THRESHOLD = env_float("FACES_MATCH_THRESHOLD", 0.6)
 FACES_MAX_SUGGESTIONS = env_int("FACES_MAX_SUGGESTIONS", 5)
+# An uploader who is not a volunteer reads suggestions for this many faces of a photo (the
+# largest); volunteers see all. Bounds what one upload can be used to search for.
+FACES_UPLOADER_SUGGESTED_FACES = env_int("FACES_UPLOADER_SUGGESTED_FACES", 3)
 # "allowed": compare with the gallery of every department that allows recognition (the
 # promise the upload page makes); "department": only the photo's own department, which is
 # an exact scan for almost every department (docs/benchmarks.md, search at scale).

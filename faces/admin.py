@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from departments.admin import OfficerAdmin as DepartmentsOfficerAdmin
 from departments.models import Officer
@@ -9,13 +11,27 @@ from faces.admin_gate import GatePurgeMessages
 from faces.models import BiometricPurge, Face, GateAuditRun, Image, MatchSuggestion, RecognitionEvent
 from oversight.admin_readonly import ReadOnlyAdmin
 
+# Who a face is, whether a photo shows officers, and gallery use are people's decisions
+# (rule 6): each is recorded as a faces.Decision and changed only by an audited undo on the
+# review dashboard, so the admin shows them read-only.
+DECISION_FIELDS = ("officer", "is_civilian", "use_for_recognition", "identified_by", "identified_at")
+DECISION_HELP = (
+    "Identity (officer, civilian), gallery use and the photo's sort answer are decisions: they are made and "
+    'undone, with an audit record, on the review dashboard (<a href="{}">decisions and undo</a>, and each '
+    "face's identify page), not here."
+)
+
+
+def decision_help() -> str:
+    return format_html(DECISION_HELP, reverse("review_decisions"))
+
 
 class FaceInline(admin.TabularInline):
     model = Face
     extra = 0
     fields = ("x", "y", "w", "h", "source", "officer", "is_civilian", "use_for_recognition", "embedded")
-    readonly_fields = ("x", "y", "w", "h", "source", "embedded")
-    raw_id_fields = ("officer",)
+    readonly_fields = ("x", "y", "w", "h", "source", "embedded", "officer", "is_civilian", "use_for_recognition")
+    verbose_name_plural = "faces (identities are decided on the review dashboard, with an undo)"
 
     @admin.display(boolean=True, description="Embedding stored")
     def embedded(self, obj: Face) -> bool:
@@ -41,20 +57,32 @@ class ImageAdmin(GatePurgeMessages, admin.ModelAdmin):
         "uploaded_by",
         "processed_at",
         "attempts",
+        "contains_officers",
     )
     inlines = [FaceInline]
+
+    def get_fieldsets(self, request, obj=None):
+        return _with_description(super().get_fieldsets(request, obj))
 
 
 @admin.register(Face)
 class FaceAdmin(GatePurgeMessages, admin.ModelAdmin):
     list_display = ("pk", "image", "source", "officer", "is_civilian", "use_for_recognition", "embedded")
     list_filter = ("source", "use_for_recognition", "is_civilian")
-    raw_id_fields = ("image", "officer", "created_by", "identified_by")
-    readonly_fields = ("embedded", "embedding_skipped_reason", "detector_score")
+    raw_id_fields = ("image", "created_by")
+    readonly_fields = ("embedded", "embedding_skipped_reason", "detector_score", *DECISION_FIELDS)
+
+    def get_fieldsets(self, request, obj=None):
+        return _with_description(super().get_fieldsets(request, obj))
 
     @admin.display(boolean=True, description="Embedding stored")
     def embedded(self, obj: Face) -> bool:
         return obj.embedding is not None
+
+
+def _with_description(fieldsets):
+    (name, options), *rest = fieldsets
+    return [(name, {**options, "description": decision_help()}), *rest]
 
 
 @admin.register(MatchSuggestion)

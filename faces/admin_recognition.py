@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -31,6 +32,19 @@ class DepartmentAdmin(GatePurgeMessages, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("recognition_state",)
     inlines = [RecognitionChangeInline]
+
+    def save_model(self, request, obj: Department, form, change: bool) -> None:
+        # A move into a forbidding state turns the flag off through the audited service (rule 5).
+        result = recognition.department_save(obj, actor=request.user)
+        if result is not None:
+            why = result.audit.reason if result.audit else ""
+            messages.warning(
+                request,
+                f"Facial recognition turned off for {obj.name}: "
+                f"{_plural(result.purged_embeddings, 'embedding')} purged and "
+                f"{_plural(result.withdrawn_suggestions, 'pending suggestion')} withdrawn because facial "
+                f"recognition is not allowed in {obj.state}. {why}",
+            )
 
     @admin.display(description="Facial recognition")
     def recognition_state(self, obj: Department) -> str:
@@ -102,3 +116,22 @@ class JurisdictionRuleAdmin(GatePurgeMessages, admin.ModelAdmin):
                 f"Recognition turned off for {result.department}: {result.purged_embeddings} embeddings deleted and "
                 f"{result.withdrawn_suggestions} pending suggestions withdrawn.",
             )
+        if change and (not obj.recognition_forbidden or "state" in form.changed_data):
+            messages.info(
+                request,
+                "Departments no longer covered by a forbidding rule keep recognition off until an administrator "
+                "turns it on, with a reason, on the jurisdictions page.",
+            )
+
+    def delete_model(self, request, obj: JurisdictionRule) -> None:
+        recognition.jurisdiction_rule_delete(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        # The bulk "delete selected" action, one audited deletion per rule, all or none.
+        with transaction.atomic():
+            for rule in queryset:
+                recognition.jurisdiction_rule_delete(rule, actor=request.user)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -267,6 +267,10 @@ class GateAuditRun(models.Model):
     suggestions_found = models.PositiveIntegerField(default=0)
     embeddings_purged = models.PositiveIntegerField(default=0)
     suggestions_withdrawn = models.PositiveIntegerField(default=0)
+    # Departments whose flag was on in a state whose rule forbids recognition, and how many
+    # of them the run turned off (through the audited service).
+    flags_found = models.PositiveIntegerField(default=0)
+    flags_turned_off = models.PositiveIntegerField(default=0)
     # The first offending face and suggestion ids, for whoever investigates.
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -279,8 +283,35 @@ class GateAuditRun(models.Model):
 
     @property
     def violations(self) -> int:
-        return self.embeddings_found + self.suggestions_found
+        return self.embeddings_found + self.suggestions_found + self.flags_found
 
     @property
     def fixed(self) -> int:
         return self.embeddings_purged + self.suggestions_withdrawn
+
+
+class RuleChange(models.Model):
+    """Audit of a state rule added, changed or removed (rule 5), shown on the jurisdiction page.
+
+    Relaxing or removing a rule turns nothing on: the flags of the state's departments stay
+    off until someone turns them on, with a reason (departments.RecognitionChange).
+    """
+
+    class Action(models.TextChoices):
+        ADDED = "added"
+        CHANGED = "changed"
+        REMOVED = "removed"
+
+    state = models.CharField(max_length=2, db_index=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # The rule's fields (state, recognition_forbidden, legal_reason) before and after.
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"rule for {self.state} {self.action} at {self.created_at:%Y-%m-%d %H:%M}"

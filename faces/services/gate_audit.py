@@ -8,6 +8,9 @@ implementation of the same rule, so a trigger that was disabled, dropped or wron
 
 1. `gate_audit_run(fix=…)` finds every row that breaks the rule; with `fix` it purges them
    and writes a BiometricPurge row per department; either way it stores a GateAuditRun.
+   It also finds departments whose flag is on in a state a rule forbids (rule 5; the
+   trigger of migration 0006 prevents it) and with `fix` turns them off through
+   `department_set_recognition` (audited in RecognitionChange).
 2. `purges_of_this_transaction(actor)` reads what the triggers purged in the current
    transaction (the admin shows it to the person who saved) and records them as the actor.
 """
@@ -16,16 +19,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from departments.models import Department
-from departments.policy import allowed_departments_q
+from departments.models import Department, JurisdictionRule
+from departments.policy import allowed_departments_q, forbidding_rule
 from faces.models import BiometricPurge, Face, GateAuditRun, MatchSuggestion
+from faces.services.recognition import department_set_recognition
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +37,25 @@ GATE_AUDIT_REASON = "Recognition is not allowed for this department (found by th
 DETAIL_LIMIT = 100
 
 
+FLAG_FIX_REASON = "Found on by the gate audit in {state}, where a state rule forbids facial recognition: {reason}"
+
+
 @dataclass(frozen=True)
 class GateAuditResult:
     run: GateAuditRun
     face_ids: list[int]
     suggestion_ids: list[int]
+    flag_department_ids: list[int] = field(default_factory=list)
 
     @property
     def violations(self) -> int:
-        return len(self.face_ids) + len(self.suggestion_ids)
+        return len(self.face_ids) + len(self.suggestion_ids) + len(self.flag_department_ids)
+
+
+def flags_on_under_a_rule() -> QuerySet[Department]:
+    """Departments whose flag is on although a rule forbids recognition in their state."""
+    forbidden_states = JurisdictionRule.objects.filter(recognition_forbidden=True).values("state")
+    return Department.objects.filter(facial_recognition_allowed=True, state__in=forbidden_states)
 
 
 def _allowed() -> QuerySet[Department]:
@@ -79,7 +93,9 @@ def gate_audit_run(*, fix: bool = False, ran_by: str = GateAuditRun.RanBy.COMMAN
        the count and the purge.
     2. With `fix`: null the embeddings, withdraw the suggestions, one BiometricPurge per
        department to blame.
-    3. Store the run (GateAuditRun) with the counts and the first offending ids.
+    3. Departments with the flag on under a forbidding rule: with `fix`, turn each off
+       through the audited service (after step 2, so the purges keep their causes).
+    4. Store the run (GateAuditRun) with the counts and the first offending ids.
     """
     allowed_ids = set(_allowed().values_list("pk", flat=True))
     faces = list(
@@ -114,6 +130,17 @@ def gate_audit_run(*, fix: bool = False, ran_by: str = GateAuditRun.RanBy.COMMAN
                 purged_embeddings=embeddings_by[department_id],
                 withdrawn_suggestions=suggestions_by[department_id],
             )
+    flagged = list(flags_on_under_a_rule().select_for_update().order_by("pk"))
+    turned_off = 0
+    if fix:
+        for department in flagged:
+            rule = forbidding_rule(department.state)
+            if rule is None:  # pragma: no cover - the rule was deleted meanwhile; nothing to fix
+                continue
+            why = FLAG_FIX_REASON.format(state=rule.state, reason=rule.legal_reason)
+            department_set_recognition(department, allowed=False, actor=None, reason=why)
+            turned_off += 1
+    flag_ids = [department.pk for department in flagged]
     run = GateAuditRun.objects.create(
         ran_by=ran_by,
         fix=fix,
@@ -121,16 +148,24 @@ def gate_audit_run(*, fix: bool = False, ran_by: str = GateAuditRun.RanBy.COMMAN
         suggestions_found=len(suggestion_ids),
         embeddings_purged=purged,
         suggestions_withdrawn=withdrawn,
-        details={"face_ids": face_ids[:DETAIL_LIMIT], "suggestion_ids": suggestion_ids[:DETAIL_LIMIT]},
+        flags_found=len(flag_ids),
+        flags_turned_off=turned_off,
+        details={
+            "face_ids": face_ids[:DETAIL_LIMIT],
+            "suggestion_ids": suggestion_ids[:DETAIL_LIMIT],
+            "flag_department_ids": flag_ids[:DETAIL_LIMIT],
+        },
     )
-    if face_ids or suggestion_ids:
+    if face_ids or suggestion_ids or flag_ids:
         logger.warning(
-            "gate audit: %d embeddings and %d pending suggestions where recognition is not allowed (%s)",
+            "gate audit: %d embeddings, %d pending suggestions and %d recognition flags where recognition is not "
+            "allowed (%s)",
             len(face_ids),
             len(suggestion_ids),
-            "purged" if fix else "not fixed",
+            len(flag_ids),
+            "fixed" if fix else "not fixed",
         )
-    return GateAuditResult(run, face_ids, suggestion_ids)
+    return GateAuditResult(run, face_ids, suggestion_ids, flag_ids)
 
 
 def purges_of_this_transaction(*, actor=None) -> list[BiometricPurge]:

@@ -7,7 +7,10 @@ the answer into data live here, above both apps, because they touch faces:
 2. `jurisdiction_rule_save` — a forbidding state rule turns the flag off everywhere in the
    state, through the same function (rule 5);
 3. `purge_department` — delete every embedding of a department's faces and its officers'
-   faces and withdraw their pending suggestions; `purge_preview` counts what it would delete.
+   faces and withdraw their pending suggestions; `purge_preview` counts what it would delete;
+4. `department_save` — a department moved into a forbidding state has its flag turned off
+   (audited, purged) before the move is saved;
+5. `jurisdiction_rule_delete` — removing a rule is audited (RuleChange) and turns nothing on.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from django.utils import timezone
 
 from departments.models import Department, JurisdictionRule, RecognitionChange
 from departments.policy import forbidding_rule
-from faces.models import Face, MatchSuggestion
+from faces.models import Face, MatchSuggestion, RuleChange
 from oversight.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -139,9 +142,44 @@ def _queue_backfill(department_id: int, change_id: int) -> None:
 
 
 @transaction.atomic
+def department_save(department: Department, *, actor) -> RecognitionChangeResult | None:
+    """Save a department (a new one, or an edit such as its state); never leave its flag on where a rule forbids.
+
+    1. Lock the stored row, and read the flag from it (the form's copy may be stale).
+    2. If a rule forbids recognition in the department's (new) state and the flag is on, turn
+       it off through `department_set_recognition` first — audited with the actor and the
+       rule's reason, purged in this transaction — so the database safety net (migration
+       0006) finds it off and does not audit it a second time.
+    3. Save the department.
+    """
+    result = None
+    stored = Department.objects.select_for_update().filter(pk=department.pk).first() if department.pk else None
+    rule = forbidding_rule(department.state)
+    if stored is not None and stored.facial_recognition_allowed and rule is not None:
+        moved = stored.state != department.state
+        why = f"{'Moved to' if moved else 'Forbidden in'} {rule.state}: {rule.legal_reason}"
+        result = department_set_recognition(department, allowed=False, actor=actor, reason=why)
+    elif stored is not None:
+        # The flag is not a form field: keep the stored value, never the form's copy.
+        department.facial_recognition_allowed = stored.facial_recognition_allowed
+    department.save()
+    return result
+
+
+def _rule_fields(rule: JurisdictionRule) -> dict[str, object]:
+    return {"state": rule.state, "recognition_forbidden": rule.recognition_forbidden, "legal_reason": rule.legal_reason}
+
+
+@transaction.atomic
 def jurisdiction_rule_save(rule: JurisdictionRule, *, actor, reason: str = "") -> list[RecognitionChangeResult]:
-    """Save a state rule; a forbidding rule turns recognition off for every department of the state."""
+    """Save a state rule, audited (RuleChange); a forbidding rule turns recognition off in its state.
+
+    Relaxing a rule, or moving it to another state, turns nothing on: departments it no
+    longer covers keep their flag off until someone turns it on with a reason.
+    """
     rule.full_clean()
+    stored = JurisdictionRule.objects.select_for_update().filter(pk=rule.pk).first() if rule.pk else None
+    before = _rule_fields(stored) if stored is not None else {}
     results = []
     if rule.recognition_forbidden:
         # Flags off first, then the rule: the service's purge is audited in RecognitionChange with
@@ -150,4 +188,27 @@ def jurisdiction_rule_save(rule: JurisdictionRule, *, actor, reason: str = "") -
         for department in Department.objects.filter(state=rule.state, facial_recognition_allowed=True):
             results.append(department_set_recognition(department, allowed=False, actor=actor, reason=why))
     rule.save()
+    after = _rule_fields(rule)
+    if before != after:
+        RuleChange.objects.create(
+            state=rule.state,
+            action=RuleChange.Action.CHANGED if stored is not None else RuleChange.Action.ADDED,
+            before=before,
+            after=after,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
     return results
+
+
+@transaction.atomic
+def jurisdiction_rule_delete(rule: JurisdictionRule, *, actor) -> RuleChange:
+    """Delete a state rule, audited. Flags stay as they are (off): nothing is turned on by a deletion."""
+    audit = RuleChange.objects.create(
+        state=rule.state,
+        action=RuleChange.Action.REMOVED,
+        before=_rule_fields(rule),
+        after={},
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    rule.delete()
+    return audit

@@ -16,10 +16,13 @@ from accounts import roles
 from departments import policy
 from departments.models import Department, JurisdictionRule
 from faces import selectors as face_selectors
+from faces.models import RuleChange
 from faces.services.recognition import department_set_recognition
 from review import selectors
 from review.forms import RecognitionSwitchForm
 from review.views.access import forbidden, volunteer_required
+
+RULE_CHANGES_SHOWN = 20
 
 
 @require_GET
@@ -41,6 +44,8 @@ def jurisdiction_list(request: HttpRequest) -> HttpResponse:
             "audit": selectors.recognition_audit(department_ids),
             "gate_audit": face_selectors.last_gate_audit(),
             "gate_purges": face_selectors.gate_purges(department_ids),
+            # State rules are public law, the same for every department: everyone here sees their history.
+            "rule_changes": RuleChange.objects.select_related("actor")[:RULE_CHANGES_SHOWN],
             "can_change": roles.can_change_recognition(request.user),
         },
     )

@@ -26,18 +26,23 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Gate audit: no embedding or pending suggestion breaks the gate."))
             return
         self.stdout.write(
-            f"Gate audit: {run.embeddings_found} embeddings and {run.suggestions_found} pending suggestions "
-            "where facial recognition is not allowed."
+            f"Gate audit: {run.embeddings_found} embeddings, {run.suggestions_found} pending suggestions and "
+            f"{run.flags_found} recognition flags where facial recognition is not allowed."
         )
         if result.face_ids:
             self.stdout.write(f"  faces: {', '.join(map(str, result.face_ids))}")
         if result.suggestion_ids:
             self.stdout.write(f"  suggestions: {', '.join(map(str, result.suggestion_ids))}")
+        if result.flag_department_ids:
+            self.stdout.write(
+                f"  departments with recognition on where a state rule forbids it: "
+                f"{', '.join(map(str, result.flag_department_ids))}"
+            )
         if run.fix:
             self.stdout.write(
                 self.style.WARNING(
                     f"Fixed: {run.embeddings_purged} embeddings purged, {run.suggestions_withdrawn} suggestions "
-                    "withdrawn (audited)."
+                    f"withdrawn, {run.flags_turned_off} recognition flags turned off (audited)."
                 )
             )
             return

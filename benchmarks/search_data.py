@@ -116,16 +116,16 @@ def load(cursor, gallery: Gallery, *, chunk: int = 20_000) -> None:
     now = "2024-01-01 00:00:00+00"
     with cursor.copy(
         "COPY departments_department (id, name, slug, state, facial_recognition_allowed, "
-        "created_at, updated_at) FROM STDIN"
+        "complaint_url, complaint_instructions, created_at, updated_at) FROM STDIN"
     ) as copy:
         for i, ok in enumerate(gallery.department_allowed, start=1):
-            copy.write_row((i, f"Department {i}", f"department-{i}", "CA", bool(ok), now, now))
+            copy.write_row((i, f"Department {i}", f"department-{i}", "CA", bool(ok), "", "", now, now))
     with cursor.copy(
-        "COPY departments_officer (id, department_id, first_name, last_name, badge_number, rank, "
-        "unit, public_notes, created_at, updated_at) FROM STDIN"
+        "COPY departments_officer (id, department_id, first_name, middle_name, last_name, suffix, "
+        "employee_id, badge_number, rank, unit, gender, race, public_notes, created_at, updated_at) FROM STDIN"
     ) as copy:
         for i, dept in enumerate(gallery.officer_department, start=1):
-            copy.write_row((i, int(dept), "Officer", str(i), str(i), "", "", "", now, now))
+            copy.write_row((i, int(dept), "Officer", "", str(i), "", "", str(i), "", "", "", "", "", now, now))
     n = len(gallery.face_vector)
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)

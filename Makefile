@@ -10,7 +10,7 @@ PORT ?= 8000
 N ?= 10000
 PYTEST_ARGS ?=
 
-.PHONY: install venv deps migrate seed run admin stop lint test browser bench bench-search bench-workers bench-load clean
+.PHONY: install venv deps migrate seed run admin stop lint test browser bench bench-search bench-workers bench-load bench-roster bench-export clean
 
 install: deps migrate seed
 
@@ -71,6 +71,12 @@ bench-search: deps
 
 bench-workers: deps
 	$(PY) -m benchmarks.workers
+
+bench-roster: deps  # import_roster of a generated 50,000-officer CSV, then a 1 % re-import (docs/benchmarks.md)
+	$(PY) -m benchmarks.roster --n 50000
+
+bench-export: deps  # the department export ZIP of 50,000 officers with their assignments (docs/benchmarks.md)
+	$(PY) -m benchmarks.roster_export --n 50000
 
 bench-load: deps  # gunicorn (2 workers) + 2 Celery workers on Redis, 10 and 50 clients (docs/benchmarks.md)
 	$(PY) -m benchmarks.load

@@ -57,10 +57,18 @@ class BoxForm(forms.Form):
 
 
 class OfficerFilterForm(forms.Form):
+    """The roster and search filters; a bad filter shows an error and the page still answers 200."""
+
     name = forms.CharField(label="Name", required=False, max_length=100)
     badge = forms.CharField(label="Badge number", required=False, max_length=50)
     rank = forms.CharField(label="Rank", required=False, max_length=100)
     unit = forms.CharField(label="Unit", required=False, max_length=200)
+    gender = forms.CharField(label="Gender", required=False, max_length=50)
+    race = forms.CharField(label="Race", required=False, max_length=100)
+    min_age = forms.IntegerField(label="Age from", required=False, min_value=0, max_value=130)
+    max_age = forms.IntegerField(label="Age to", required=False, min_value=0, max_value=130)
+    employed_from = forms.DateField(label="Employed from", required=False)
+    employed_to = forms.DateField(label="Employed to", required=False)
     has_photo = forms.BooleanField(label="Only officers with a photo", required=False)
     department = forms.ModelChoiceField(
         queryset=Department.objects.order_by("state", "name"),
@@ -70,11 +78,27 @@ class OfficerFilterForm(forms.Form):
         to_field_name="slug",
     )
 
+    TEXT_FILTERS = ("name", "badge", "rank", "unit", "gender", "race")
+    VALUE_FILTERS = ("min_age", "max_age", "employed_from", "employed_to")
+
+    def clean(self) -> dict:
+        super().clean()
+        data = self.cleaned_data
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_age", "The upper age must not be below the lower one.")
+        start, end = data.get("employed_from"), data.get("employed_to")
+        if start is not None and end is not None and start > end:
+            self.add_error("employed_to", "The end date must not be before the start date.")
+        return data
+
     def filters(self) -> dict:
         """The cleaned filters as keyword arguments for faces.selectors.officers_filtered."""
         if not self.is_valid():
             return {}
         data = self.cleaned_data
-        return {key: data.get(key) or "" for key in ("name", "badge", "rank", "unit")} | {
-            "has_photo": bool(data.get("has_photo")),
-        }
+        return (
+            {key: data.get(key) or "" for key in self.TEXT_FILTERS}
+            | {key: data.get(key) for key in self.VALUE_FILTERS}
+            | {"has_photo": bool(data.get("has_photo"))}
+        )

@@ -8,11 +8,13 @@ allow it now, so no distance is ever shown for an officer outside the allowed ga
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts.roles import is_volunteer
@@ -280,23 +282,59 @@ def officers_filtered(
     badge: str = "",
     rank: str = "",
     unit: str = "",
+    gender: str = "",
+    race: str = "",
+    min_age: int | None = None,
+    max_age: int | None = None,
+    employed_from: date | None = None,
+    employed_to: date | None = None,
     has_photo: bool = False,
 ) -> QuerySet[Officer]:
-    """Officers matching the roster/search filters, with `has_photo` annotated."""
+    """Officers matching the roster/search filters, with `has_photo` annotated.
+
+    Ages come from the roster's stated birth year against this year (never inferred), so an
+    officer without a birth year never matches an age filter. The page form and the API's
+    OfficerFilter both call this, so the two agree on every filter.
+    """
     officers = Officer.objects.select_related("department").annotate(has_photo=_has_public_photo())
     if department is not None:
         officers = officers.filter(department=department)
     for word in name.split()[:5]:
-        officers = officers.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-    if badge:
-        officers = officers.filter(badge_number__iexact=badge.strip())
-    if rank:
+        officers = officers.filter(
+            Q(first_name__icontains=word) | Q(middle_name__icontains=word) | Q(last_name__icontains=word)
+        )
+    if badge.strip():
+        officers = officers.filter(badge_number__icontains=badge.strip())
+    if rank.strip():
         officers = officers.filter(rank__iexact=rank.strip())
-    if unit:
+    if unit.strip():
         officers = officers.filter(unit__icontains=unit.strip())
+    if gender:
+        officers = officers.filter(gender=gender)
+    if race:
+        officers = officers.filter(race=race)
+    this_year = timezone.localdate().year
+    if min_age is not None:
+        officers = officers.filter(birth_year__lte=this_year - min_age)
+    if max_age is not None:
+        officers = officers.filter(birth_year__gte=this_year - max_age)
+    if employed_from is not None:
+        officers = officers.filter(employment_date__gte=employed_from)
+    if employed_to is not None:
+        officers = officers.filter(employment_date__lte=employed_to)
     if has_photo:
         officers = officers.filter(has_photo=True)
     return officers.order_by("last_name", "first_name", "pk")
+
+
+def roster_values(field: str, department: Department | None = None) -> list[str]:
+    """The distinct non-empty values of a roster column (gender, race, unit), for the filters' choices."""
+    if field not in {"gender", "race", "unit", "rank"}:
+        raise ValueError(f"not a filterable roster column: {field}")
+    officers = Officer.objects.exclude(**{field: ""})
+    if department is not None:
+        officers = officers.filter(department=department)
+    return list(officers.order_by(field).values_list(field, flat=True).distinct())
 
 
 def visible_suggestions(face: Face) -> QuerySet[MatchSuggestion]:

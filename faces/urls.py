@@ -13,6 +13,7 @@ urlpatterns = [
     path("faces/<int:face_id>/delete/", boxes.face_delete, name="face_delete"),
     path("faces/<int:face_id>/crop.jpg", boxes.face_crop, name="face_crop"),
     path("departments/<slug:slug>/", officers.department_detail, name="department_detail"),
+    path("departments/<slug:slug>/export.zip", officers.department_export_zip, name="department_export"),
     path("officers/", officers.officer_search, name="officer_search"),
     path("officers/<int:officer_id>/", officers.officer_detail, name="officer_detail"),
 ]

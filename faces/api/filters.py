@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from departments.models import Department, Officer
 from faces.models import Face
+from faces.selectors import officers_filtered
 
 
 class DepartmentFilter(django_filters.FilterSet):
@@ -18,13 +20,60 @@ class DepartmentFilter(django_filters.FilterSet):
         fields = ["state", "slug"]
 
 
+class _OfficerFilterForm(forms.Form):
+    def clean(self) -> dict:
+        super().clean()
+        data = self.cleaned_data
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_age", "The upper age must not be below the lower one.")
+        start, end = data.get("employed_from"), data.get("employed_to")
+        if start is not None and end is not None and start > end:
+            self.add_error("employed_to", "The end date must not be before the start date.")
+        return data
+
+
+# The roster filters of the pages (faces.forms.OfficerFilterForm): declared here so bad values
+# become 400s and the schema lists them, applied together by faces.selectors.officers_filtered
+# so the API and the pages answer the same question the same way.
+ROSTER_FILTERS = (
+    "name",
+    "badge",
+    "rank",
+    "unit",
+    "gender",
+    "race",
+    "min_age",
+    "max_age",
+    "employed_from",
+    "employed_to",
+    "has_photo",
+)
+
+
 class OfficerFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
     q = django_filters.CharFilter(method="search", max_length=200, label="Name or badge number")
+    name = django_filters.CharFilter(method="roster", max_length=100, label="First, middle or last name contains")
+    badge = django_filters.CharFilter(method="roster", max_length=50, label="Badge number contains")
+    rank = django_filters.CharFilter(method="roster", max_length=100, label="Current rank (exact, any case)")
+    unit = django_filters.CharFilter(method="roster", max_length=200, label="Current unit contains")
+    gender = django_filters.CharFilter(method="roster", max_length=50, label="Gender exactly as on the roster")
+    race = django_filters.CharFilter(method="roster", max_length=100, label="Race exactly as on the roster")
+    min_age = django_filters.NumberFilter(
+        method="roster", min_value=0, max_value=130, decimal_places=0, label="Age at least (roster birth year)"
+    )
+    max_age = django_filters.NumberFilter(
+        method="roster", min_value=0, max_value=130, decimal_places=0, label="Age at most (roster birth year)"
+    )
+    employed_from = django_filters.DateFilter(method="roster", label="Employed on or after")
+    employed_to = django_filters.DateFilter(method="roster", label="Employed on or before")
+    has_photo = django_filters.BooleanFilter(method="roster", label="Has a public photo")
 
     class Meta:
         model = Officer
         fields = ["department", "q"]
+        form = _OfficerFilterForm
 
     def search(self, queryset: QuerySet[Officer], name: str, value: str) -> QuerySet[Officer]:
         words = value.split()
@@ -34,6 +83,21 @@ class OfficerFilter(django_filters.FilterSet):
         for word in words:
             queryset = queryset.filter(Q(full__icontains=word) | Q(badge_number__istartswith=word))
         return queryset
+
+    def roster(self, queryset: QuerySet[Officer], name: str, value: object) -> QuerySet[Officer]:
+        return queryset  # applied all at once in filter_queryset
+
+    def filter_queryset(self, queryset: QuerySet[Officer]) -> QuerySet[Officer]:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        # 0 is a real age filter; "" and False (an unticked box) mean "not given".
+        given = {key: data[key] for key in ROSTER_FILTERS if data.get(key) not in (None, "") and data[key] is not False}
+        if not given:
+            return queryset
+        for key in ("min_age", "max_age"):
+            if key in given:
+                given[key] = int(given[key])
+        return queryset.filter(pk__in=officers_filtered(**given).values("pk"))
 
 
 class GalleryFilter(django_filters.FilterSet):

@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "departments/<int:pk>/recognition/", departments.DepartmentRecognition.as_view(), name="department-recognition"
     ),
+    path("departments/<int:pk>/export.zip", departments.DepartmentExport.as_view(), name="department-export"),
     path("officers/", officers.OfficerList.as_view(), name="officer-list"),
     path("officers/<int:pk>/", officers.OfficerDetail.as_view(), name="officer-detail"),
     path("images/", images.ImageUpload.as_view(), name="image-upload"),

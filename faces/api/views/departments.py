@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -15,6 +16,7 @@ from faces.api.filters import DepartmentFilter
 from faces.api.permissions import CanChangeRecognition
 from faces.api.serializers import DepartmentSerializer, RecognitionChangeSerializer, RecognitionResultSerializer
 from faces.api.views.base import ApiViewMixin
+from faces.exports import export_response
 from faces.services.recognition import department_set_recognition
 
 
@@ -63,3 +65,12 @@ class DepartmentRecognition(ApiViewMixin, APIView):
             "withdrawn_suggestions": result.withdrawn_suggestions,
         }
         return Response(RecognitionResultSerializer(body).data)
+
+
+class DepartmentExport(ApiViewMixin, APIView):
+    """The department's public record as a streamed ZIP of CSV files (see faces.exports)."""
+
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request: Request, pk: int) -> StreamingHttpResponse:
+        department = get_object_or_404(Department, pk=pk)
+        return export_response(department)

@@ -26,23 +26,10 @@ import time
 from pathlib import Path
 
 from benchmarks.env import ROOT, bench_environment
+from departments.roster_columns import ROSTER_COLUMNS
 
 VAR_DIR = Path(os.environ.get("OVERSIGHT_VAR_DIR", ROOT / "var"))
-HEADER = (
-    "employee_id",
-    "badge_number",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "rank",
-    "unit",
-    "employment_date",
-    "separation_date",
-    "gender",
-    "race",
-    "birth_year",
-)
+HEADER = ROSTER_COLUMNS  # the importer's own columns
 FIRST = ["Ana", "Ben", "Chloé", "Dmitri", "Ewa", "Farid", "Grace", "Hiroshi", "Iñaki", "José", "Kwame", "Lena"]
 LAST = ["Reyes", "Okafor", "O'Brien", "Nguyen", "Smith, Jr.", "Müller", "Kowalski", "Haddad", "=SUM(A1)", "Lee"]
 RANKS = ["Police Officer", "Sergeant", "Lieutenant", "Detective", "Captain"]

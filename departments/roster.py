@@ -27,23 +27,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from departments.models import Assignment, Department, Officer, RecordChange
+from departments.roster_columns import ROSTER_COLUMNS
 from departments.services import _person, _require_editor
 
-ROSTER_COLUMNS: tuple[str, ...] = (
-    "employee_id",
-    "badge_number",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "rank",
-    "unit",
-    "employment_date",
-    "separation_date",
-    "gender",
-    "race",
-    "birth_year",
-)
 # OpenOversight's headers (after lower-casing, spaces as underscores): its import format and its
 # department download ("unique identifier", "badge number", "job title", "middle initial").
 ALIASES: dict[str, str] = {

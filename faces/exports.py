@@ -37,22 +37,10 @@ from django.db.models import Q
 from django.http import StreamingHttpResponse
 
 from departments.models import Assignment, Department, Incident, Link, Officer, Salary
+from departments.roster_columns import ROSTER_COLUMNS
 
-OFFICER_HEADERS = [
-    "employee_id",
-    "badge_number",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "suffix",
-    "rank",
-    "unit",
-    "employment_date",
-    "separation_date",
-    "gender",
-    "race",
-    "birth_year",
-]
+# The importer's own columns, in its order: the export is re-importable by construction.
+OFFICER_HEADERS = list(ROSTER_COLUMNS)
 ASSIGNMENT_HEADERS = [
     "officer_employee_id",
     "officer_badge_number",

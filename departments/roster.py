@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from departments.models import Assignment, Department, Officer, RecordChange
 from departments.roster_columns import ROSTER_COLUMNS
-from departments.services import _person, _require_editor
+from departments.services.records import audit_actor, require_editor
 
 # OpenOversight's headers (after lower-casing, spaces as underscores): its import format and its
 # department download ("unique identifier", "badge number", "job title", "middle initial").
@@ -290,7 +290,7 @@ def roster_import(
        assignment of those whose badge, rank or unit changed at `effective_date` and open a new
        one, and record one audit row for the import.
     """
-    _require_editor(actor, department)
+    require_editor(actor, department)
     effective = effective_date or timezone.localdate()
     report = RosterReport(file_name=file_name or getattr(file_obj, "name", "") or "", dry_run=dry_run)
     report.effective_date = effective
@@ -310,7 +310,7 @@ def roster_import(
             report.error(0, "badge_number", "another change to this roster collided with the import; try again.")
             return report
         RecordChange.objects.create(
-            actor=_person(actor),
+            actor=audit_actor(actor),
             department=department,
             what="roster.import",
             object_id=department.pk,

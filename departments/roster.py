@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -28,144 +27,21 @@ from django.utils import timezone
 
 from departments.models import Assignment, Department, Officer, RecordChange
 from departments.roster_columns import ROSTER_COLUMNS
+from departments.roster_reading import (
+    ASSIGNMENT_FIELDS,
+    DATE_FIELDS,
+    PERSON_FIELDS,
+    NotUtf8,
+    RosterReport,
+    RowChange,
+    decoded_lines,
+    read_header,
+    row_values,
+)
 from departments.services.records import audit_actor, require_editor
 
-# OpenOversight's headers (after lower-casing, spaces as underscores): its import format and its
-# department download ("unique identifier", "badge number", "job title", "middle initial").
-ALIASES: dict[str, str] = {
-    "unique_internal_identifier": "employee_id",
-    "unique_identifier": "employee_id",
-    "middle_initial": "middle_name",
-    "star_no": "badge_number",
-    "job_title": "rank",
-}
-ASSIGNMENT_FIELDS = ("badge_number", "rank", "unit")
-PERSON_FIELDS = tuple(c for c in ROSTER_COLUMNS if c not in ASSIGNMENT_FIELDS)
-DATE_FIELDS = ("employment_date", "separation_date")
-MAX_ERRORS = 100
 MAX_CHANGES = 1000  # per-row changes kept for a preview; the counts always cover every row
 BATCH = 2000
-EARLIEST_BIRTH_YEAR = 1900
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass
-class RosterError:
-    line: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class RowChange:
-    line: int
-    key: str
-    action: str  # "create" or "update"
-    fields: dict[str, tuple[Any, Any]]  # name -> (before, after); before is None on create
-
-
-@dataclass
-class RosterReport:
-    file_name: str = ""
-    dry_run: bool = False
-    effective_date: datetime.date | None = None
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    assignments_changed: int = 0
-    unknown_columns: list[str] = field(default_factory=list)
-    errors: list[RosterError] = field(default_factory=list)
-    errors_truncated: bool = False
-    changes: list[RowChange] = field(default_factory=list)
-    changes_truncated: bool = False
-    applied: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def error(self, line: int, column: str | None, message: str) -> None:
-        if len(self.errors) >= MAX_ERRORS:
-            self.errors_truncated = True
-            return
-        self.errors.append(RosterError(line, column, message))
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data (the API answers this)."""
-        return {
-            "file_name": self.file_name,
-            "dry_run": self.dry_run,
-            "applied": self.applied,
-            "effective_date": self.effective_date.isoformat() if self.effective_date else None,
-            "rows": self.rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "assignments_changed": self.assignments_changed,
-            "unknown_columns": self.unknown_columns,
-            "errors": [{"line": e.line, "column": e.column, "message": e.message} for e in self.errors],
-            "errors_truncated": self.errors_truncated,
-            "changes": [
-                {
-                    "line": c.line,
-                    "key": c.key,
-                    "action": c.action,
-                    "fields": {k: [_text(b), _text(a)] for k, (b, a) in c.fields.items()},
-                }
-                for c in self.changes
-            ],
-            "changes_truncated": self.changes_truncated,
-        }
-
-
-def _text(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
-class _NotUtf8(Exception):
-    def __init__(self, line: int) -> None:
-        self.line = line
-
-
-def _decoded_lines(file_obj: IO[Any] | Iterable[Any]) -> Iterator[str]:
-    """Text lines of a binary or text stream; bytes must be UTF-8 (a leading BOM is dropped)."""
-    for number, raw in enumerate(file_obj, start=1):
-        if isinstance(raw, bytes):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise _NotUtf8(number) from None
-        else:
-            line = raw
-        if number == 1:
-            line = line.removeprefix("\ufeff")
-        yield line
-
-
-def canonical_column(header: str) -> str:
-    name = re.sub(r"[\s\-]+", "_", header.strip().lower())
-    return ALIASES.get(name, name)
-
-
-def _max_length(name: str) -> int | None:
-    return Officer._meta.get_field(name).max_length  # type: ignore[union-attr]
-
-
-def _parse_date(value: str) -> datetime.date:
-    if ISO_DATE.match(value):
-        return datetime.date.fromisoformat(value)
-    us = US_DATE.match(value)
-    if us:
-        month, day, year = (int(g) for g in us.groups())
-        return datetime.date(year, month, day)
-    raise ValueError(value)
 
 
 @dataclass
@@ -189,85 +65,6 @@ def _load_existing(department: Department) -> dict[int, _Existing]:
             existing[officer_id].open_assignment_start = start
             existing[officer_id].has_open_assignment = True
     return existing
-
-
-def _row_values(report: RosterReport, line: int, cells: dict[str, str], present: set[str]) -> dict[str, Any] | None:
-    """Validate one row's cells; return the typed values of the present columns, or None on error."""
-    values: dict[str, Any] = {}
-    failed = False
-
-    def fail(column: str | None, message: str) -> None:
-        nonlocal failed
-        failed = True
-        report.error(line, column, message)
-
-    for name in ROSTER_COLUMNS:
-        if name not in present:
-            continue
-        raw = cells.get(name, "")
-        if CONTROL.search(raw):
-            fail(name, "contains a control character (for example a NUL byte).")
-            continue
-        if name in DATE_FIELDS:
-            if not raw:
-                values[name] = None
-                continue
-            try:
-                values[name] = _parse_date(raw)
-            except ValueError:
-                fail(name, f"{raw[:40]!r} is not a date; use YYYY-MM-DD (or M/D/YYYY).")
-            continue
-        if name == "birth_year":
-            if not raw:
-                values[name] = None
-                continue
-            this_year = timezone.localdate().year
-            if not raw.isdigit() or not EARLIEST_BIRTH_YEAR <= int(raw) <= this_year:
-                fail(name, f"{raw[:40]!r} is not a plausible birth year ({EARLIEST_BIRTH_YEAR}–{this_year}).")
-                continue
-            values[name] = int(raw)
-            continue
-        limit = _max_length(name)
-        if limit is not None and len(raw) > limit:
-            fail(name, f"is {len(raw)} characters long; at most {limit} are allowed.")
-            continue
-        values[name] = raw
-    if "badge_number" in present and not cells.get("badge_number") and "badge_number" in values:
-        fail("badge_number", "is empty; every officer has a badge number.")
-    names = [values.get("first_name") or "", values.get("last_name") or ""]
-    if not any(names) and not failed:
-        fail("last_name", "give at least a first or a last name.")
-    start, end = values.get("employment_date"), values.get("separation_date")
-    if start and end and end < start:
-        fail("separation_date", "is before the employment date.")
-    return None if failed else values
-
-
-def _read_header(report: RosterReport, header: list[str]) -> dict[int, str] | None:
-    columns: dict[int, str] = {}
-    seen: dict[str, str] = {}
-    ok = True
-    for index, raw in enumerate(header):
-        name = canonical_column(raw)
-        if not name:
-            continue
-        if name not in ROSTER_COLUMNS:
-            report.unknown_columns.append(raw.strip())
-            continue
-        if name in seen:
-            report.error(1, raw.strip(), f"names the same column as {seen[name]!r}.")
-            ok = False
-            continue
-        seen[name] = raw.strip()
-        columns[index] = name
-    present = set(columns.values())
-    if not present & {"employee_id", "badge_number"}:
-        report.error(1, None, "the header names neither employee_id nor badge_number (the key of each officer).")
-        ok = False
-    if not present & {"first_name", "last_name"}:
-        report.error(1, None, "the header names neither first_name nor last_name.")
-        ok = False
-    return columns if ok else None
 
 
 def roster_import(
@@ -350,7 +147,7 @@ def _plan(
     keys_seen: dict[str, int] = {}
     matched: set[int] = set()
     plan = _Plan()
-    reader = csv.reader(_decoded_lines(file_obj))
+    reader = csv.reader(decoded_lines(file_obj))
     line_end = 0
     try:
         header = next(reader, None)
@@ -358,7 +155,7 @@ def _plan(
             report.error(1, None, "the file is empty; the first line must name the columns.")
             return None
         line_end = reader.line_num
-        columns = _read_header(report, header)
+        columns = read_header(report, header)
         if columns is None:
             return None
         present = set(columns.values())
@@ -373,7 +170,7 @@ def _plan(
                 report.error(line, None, f"has {len(cells_list)} fields but the header names {width}.")
                 continue
             cells = {name: cells_list[i].strip() for i, name in columns.items() if i < len(cells_list)}
-            values = _row_values(report, line, cells, present)
+            values = row_values(report, line, cells, present)
             if values is None:
                 continue
             _plan_row(
@@ -391,7 +188,7 @@ def _plan(
                 moved_badges,
                 effective,
             )
-    except _NotUtf8 as exc:
+    except NotUtf8 as exc:
         report.error(exc.line, None, "the file is not UTF-8 text; save it as “CSV UTF-8” and try again.")
         return None
     except csv.Error as exc:

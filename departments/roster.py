@@ -49,7 +49,6 @@ class _Existing:
     pk: int
     values: dict[str, Any]
     open_assignment_start: datetime.date | None = None
-    has_open_assignment: bool = False
 
 
 def _load_existing(department: Department) -> dict[int, _Existing]:
@@ -63,7 +62,6 @@ def _load_existing(department: Department) -> dict[int, _Existing]:
     ).values_list("officer_id", "start_date"):
         if officer_id in existing:
             existing[officer_id].open_assignment_start = start
-            existing[officer_id].has_open_assignment = True
     return existing
 
 

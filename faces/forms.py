@@ -56,7 +56,22 @@ class BoxForm(forms.Form):
     h = forms.FloatField(min_value=1, max_value=100_000)
 
 
-class OfficerFilterForm(forms.Form):
+class OfficerRangeChecks(forms.Form):
+    """The checks across fields that the roster filters share, on the pages and in the API."""
+
+    def clean(self) -> dict:
+        super().clean()
+        data = self.cleaned_data
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_age", "The upper age must not be below the lower one.")
+        start, end = data.get("employed_from"), data.get("employed_to")
+        if start is not None and end is not None and start > end:
+            self.add_error("employed_to", "The end date must not be before the start date.")
+        return data
+
+
+class OfficerFilterForm(OfficerRangeChecks):
     """The roster and search filters; a bad filter shows an error and the page still answers 200."""
 
     name = forms.CharField(label="Name", required=False, max_length=100)
@@ -80,17 +95,6 @@ class OfficerFilterForm(forms.Form):
 
     TEXT_FILTERS = ("name", "badge", "rank", "unit", "gender", "race")
     VALUE_FILTERS = ("min_age", "max_age", "employed_from", "employed_to")
-
-    def clean(self) -> dict:
-        super().clean()
-        data = self.cleaned_data
-        low, high = data.get("min_age"), data.get("max_age")
-        if low is not None and high is not None and low > high:
-            self.add_error("max_age", "The upper age must not be below the lower one.")
-        start, end = data.get("employed_from"), data.get("employed_to")
-        if start is not None and end is not None and start > end:
-            self.add_error("employed_to", "The end date must not be before the start date.")
-        return data
 
     def filters(self) -> dict:
         """The cleaned filters as keyword arguments for faces.selectors.officers_filtered."""

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -87,29 +87,24 @@ def suggestion_face_limit(viewer: Viewer) -> int | None:
     return None if is_volunteer(getattr(viewer, "user", None)) else settings.FACES_UPLOADER_SUGGESTED_FACES
 
 
+def _largest_face_ids(faces: Iterable[Face], limit: int | None) -> set[int] | None:
+    """The `limit` largest boxes (ties by id), or None for "every face"."""
+    if limit is None:
+        return None
+    return {f.pk for f in sorted(faces, key=lambda f: (-f.w * f.h, f.pk))[:limit]}
+
+
 def suggestible_face_ids(image: Image, limit: int | None) -> set[int] | None:
     """The faces whose suggestions may be shown under `limit`: the largest boxes, chosen by
     size alone so that which faces are chosen says nothing about who matched."""
     if limit is None:
         return None
-    largest = (
-        Face.objects.filter(image=image)
-        .annotate(area=F("w") * F("h"))
-        .order_by("-area", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return set(largest)
+    return _largest_face_ids(Face.objects.filter(image=image).only("pk", "w", "h"), limit)
 
 
-def public_suggestions(image: Image, *, limit: int | None = None) -> dict[int, list[MatchSuggestion]]:
-    """Pending suggestions per face id, or nothing at all where recognition is not allowed.
-
-    Gated by the policy only: show them only where suggestions_visible_to() says so, on the
-    faces suggestible_face_ids() allows for the viewer's `limit`.
-    """
-    if not recognition_allowed(image.department_id):
-        return {}
-    face_ids = suggestible_face_ids(image, limit)
+def _pending_suggestions(image: Image, face_ids: set[int] | None) -> dict[int, list[MatchSuggestion]]:
+    """Pending suggestions per face id naming officers of allowed departments; the caller has
+    checked that the photo's own department allows recognition."""
     suggestions = (
         MatchSuggestion.objects.filter(face__image=image, status=MatchSuggestion.Status.PENDING)
         .filter(allowed_departments_q("officer__department__"))
@@ -122,6 +117,17 @@ def public_suggestions(image: Image, *, limit: int | None = None) -> dict[int, l
     for suggestion in suggestions:
         by_face.setdefault(suggestion.face_id, []).append(suggestion)
     return by_face
+
+
+def public_suggestions(image: Image, *, limit: int | None = None) -> dict[int, list[MatchSuggestion]]:
+    """Pending suggestions per face id, or nothing at all where recognition is not allowed.
+
+    Gated by the policy only: show them only where suggestions_visible_to() says so, on the
+    faces suggestible_face_ids() allows for the viewer's `limit`.
+    """
+    if not recognition_allowed(image.department_id):
+        return {}
+    return _pending_suggestions(image, suggestible_face_ids(image, limit))
 
 
 def officer_photo_faces(officer_ids: Iterable[int]) -> dict[int, int]:
@@ -198,9 +204,9 @@ def image_page_data(
     """
     faces = list(image.faces.select_related("officer__department").order_by("pk"))
     allowed = recognition_allowed(image.department_id)
-    by_face = public_suggestions(image, limit=suggestion_limit) if allowed and show_suggestions else {}
     # None: every face; a set: only these faces' suggestions are shown to this viewer.
-    shown_ids = suggestible_face_ids(image, suggestion_limit) if show_suggestions else set()
+    shown_ids = _largest_face_ids(faces, suggestion_limit) if show_suggestions else set()
+    by_face = _pending_suggestions(image, shown_ids) if allowed and show_suggestions else {}
     officer_ids = {f.officer_id for f in faces if is_public_officer_face(f) and f.officer_id is not None}
     officer_ids |= {s.officer_id for items in by_face.values() for s in items}
     crops = officer_photo_faces(officer_ids)
@@ -226,13 +232,7 @@ def image_page_data(
                 "crop_url": reverse("face_crop", args=[face.pk]) if is_public_officer_face(face) else "",
                 "update_url": reverse("face_update", args=[face.pk]),
                 "delete_url": reverse("face_delete", args=[face.pk]),
-                "state": _face_display_state(
-                    face,
-                    image,
-                    allowed,
-                    bool(suggestions),
-                    show_suggestions and (shown_ids is None or face.pk in shown_ids),
-                ),
+                "state": _face_display_state(face, image, allowed, bool(suggestions), _shown(face.pk, shown_ids)),
                 "suggestions": [
                     {
                         "officer": _officer_payload(s.officer, crops),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from functools import cached_property
 from pathlib import Path
 from queue import Empty
 from time import monotonic
@@ -43,13 +44,17 @@ class Channel(filesystem.Channel):
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    @property
+    @cached_property
     def tmp_folder(self) -> Path:
         return self._folder("tmp_folder", os.path.join(self.data_folder_out, ".tmp"))
 
-    @property
+    @cached_property
     def corrupt_folder(self) -> Path:
         return self._folder("corrupt_folder", os.path.join(self.data_folder_in, ".corrupt"))
+
+    @cached_property
+    def claimed_folder(self) -> Path:
+        return self._folder("processed_folder", self.processed_folder)
 
     # kombu's base channel names the argument `message`, its filesystem channel `payload`.
     def _put(self, queue: str, message: Any, **kwargs: Any) -> None:  # type: ignore[override]
@@ -75,8 +80,7 @@ class Channel(filesystem.Channel):
     def _get(self, queue: str, timeout: float | None = None) -> Any:
         """Return the oldest readable message of `queue`; set aside any file that does not decode."""
         queue_find = f"{queue}.msg"
-        processed = Path(self.processed_folder)
-        processed.mkdir(parents=True, exist_ok=True)
+        processed = self.claimed_folder
         for name in sorted(os.listdir(self.data_folder_in)):
             if name.partition(".")[2] != queue_find:
                 continue

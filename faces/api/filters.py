@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Concat
 
 from departments.models import Department, Officer
+from faces.forms import OfficerRangeChecks
 from faces.models import Face
 from faces.selectors import officers_filtered
 
@@ -18,19 +18,6 @@ class DepartmentFilter(django_filters.FilterSet):
     class Meta:
         model = Department
         fields = ["state", "slug"]
-
-
-class _OfficerFilterForm(forms.Form):
-    def clean(self) -> dict:
-        super().clean()
-        data = self.cleaned_data
-        low, high = data.get("min_age"), data.get("max_age")
-        if low is not None and high is not None and low > high:
-            self.add_error("max_age", "The upper age must not be below the lower one.")
-        start, end = data.get("employed_from"), data.get("employed_to")
-        if start is not None and end is not None and start > end:
-            self.add_error("employed_to", "The end date must not be before the start date.")
-        return data
 
 
 # The roster filters of the pages (faces.forms.OfficerFilterForm): declared here so bad values
@@ -73,7 +60,7 @@ class OfficerFilter(django_filters.FilterSet):
     class Meta:
         model = Officer
         fields = ["department", "q"]
-        form = _OfficerFilterForm
+        form = OfficerRangeChecks
 
     def search(self, queryset: QuerySet[Officer], name: str, value: str) -> QuerySet[Officer]:
         words = value.split()

@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 
 from departments.models import Assignment, Department, Incident, Link, Officer, Salary
@@ -74,41 +74,28 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _officer_rows(department: Department) -> Iterator[list[Any]]:
-    rows = (
-        Officer.objects.filter(department=department)
-        .order_by("pk")
-        .values_list(*OFFICER_HEADERS)
-        .iterator(chunk_size=CHUNK_ROWS)
-    )
-    for row in rows:
+def _rows(queryset: QuerySet, *fields: str) -> Iterator[list[Any]]:
+    """The queryset's `fields` as CSV cells, read in chunks so memory stays flat."""
+    for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
         yield [_cell(v) for v in row]
+
+
+def _officer_rows(department: Department) -> Iterator[list[Any]]:
+    return _rows(Officer.objects.filter(department=department).order_by("pk"), *OFFICER_HEADERS)
 
 
 def _assignment_rows(department: Department) -> Iterator[list[Any]]:
-    rows = (
-        Assignment.objects.filter(officer__department=department)
-        .order_by("officer_id", "start_date", "pk")
-        .values_list(
-            "officer__employee_id", "officer__badge_number", "badge_number", "rank", "unit", "start_date", "end_date"
-        )
-        .iterator(chunk_size=CHUNK_ROWS)
+    return _rows(
+        Assignment.objects.filter(officer__department=department).order_by("officer_id", "start_date", "pk"),
+        *("officer__employee_id", "officer__badge_number", "badge_number", "rank", "unit", "start_date", "end_date"),
     )
-    for row in rows:
-        yield [_cell(v) for v in row]
 
 
 def _salary_rows(department: Department) -> Iterator[list[Any]]:
-    rows = (
-        Salary.objects.filter(officer__department=department)
-        .order_by("officer_id", "year", "is_fiscal_year")
-        .values_list(
-            "officer__employee_id", "officer__badge_number", "year", "salary", "overtime_pay", "is_fiscal_year"
-        )
-        .iterator(chunk_size=CHUNK_ROWS)
+    return _rows(
+        Salary.objects.filter(officer__department=department).order_by("officer_id", "year", "is_fiscal_year"),
+        *("officer__employee_id", "officer__badge_number", "year", "salary", "overtime_pay", "is_fiscal_year"),
     )
-    for row in rows:
-        yield [_cell(v) for v in row]
 
 
 def _incident_rows(department: Department) -> Iterator[list[Any]]:

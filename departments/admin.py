@@ -1,5 +1,8 @@
 """Admin for officers and the recognition audit trail.
 
+Every page of the officer record writes under the services' rules (departments/admin_audit.py):
+editors of the department only, and a RecordChange for every add, change and delete.
+
 Departments and jurisdiction rules are registered in faces/admin_recognition.py: their
 pages switch recognition, which purges face data, and departments must not import faces.
 """
@@ -15,6 +18,7 @@ from django.db import models
 from django.forms.models import BaseInlineFormSet
 
 from departments import services
+from departments.admin_audit import AuditedAdmin
 from departments.models import Assignment, Incident, Link, Officer, RecognitionChange, RecordChange, Salary
 from oversight.admin_readonly import ReadOnlyAdmin
 
@@ -85,7 +89,7 @@ class IncidentLinkInline(OfficerLinkInline):
 
 
 @admin.register(Officer)
-class OfficerAdmin(admin.ModelAdmin):
+class OfficerAdmin(AuditedAdmin):
     list_display = ("last_name", "first_name", "badge_number", "rank", "unit", "employee_id", "department")
     list_filter = ("department",)
     search_fields = ("first_name", "last_name", "badge_number", "employee_id")
@@ -97,9 +101,8 @@ class OfficerAdmin(admin.ModelAdmin):
         readonly = tuple(super().get_readonly_fields(request, obj))
         return (*readonly, "badge_number", "rank", "unit") if obj is not None else readonly
 
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        officer = form.instance
+    def related_saved(self, request, obj) -> None:
+        officer = obj
         if not officer.assignments.exists():
             Assignment.objects.create(
                 officer=officer, badge_number=officer.badge_number, rank=officer.rank, unit=officer.unit
@@ -108,7 +111,7 @@ class OfficerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(AuditedAdmin):
     list_display = ("date", "report_number", "location", "department")
     list_filter = ("department",)
     search_fields = ("report_number", "location", "description")
@@ -123,7 +126,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):
+class LinkAdmin(AuditedAdmin):
     list_display = ("title", "kind", "url", "officer", "incident", "added_by", "created_at")
     list_filter = ("kind",)
     search_fields = ("title", "url")
@@ -138,7 +141,7 @@ class LinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Salary)
-class SalaryAdmin(admin.ModelAdmin):
+class SalaryAdmin(AuditedAdmin):
     list_display = ("officer", "year", "is_fiscal_year", "salary", "overtime_pay")
     list_filter = ("year", "is_fiscal_year")
     raw_id_fields = ("officer",)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faces.views import boxes, images, officers, submit
+from faces.views import boxes, images, incidents, officers, submit
 
 urlpatterns = [
     path("submit/", submit.submit, name="submit"),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("faces/<int:face_id>/crop.jpg", boxes.face_crop, name="face_crop"),
     path("departments/<slug:slug>/", officers.department_detail, name="department_detail"),
     path("departments/<slug:slug>/export.zip", officers.department_export_zip, name="department_export"),
+    path("departments/<slug:slug>/incidents/", incidents.department_incidents_page, name="department_incidents"),
+    path("incidents/<int:incident_id>/", incidents.incident_detail, name="incident_detail"),
     path("officers/", officers.officer_search, name="officer_search"),
     path("officers/<int:officer_id>/", officers.officer_detail, name="officer_detail"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from departments.models import Department, Officer
 from departments.selectors import department_ranks, officer_record, state_name
+from departments.selectors_records import department_incidents
 from departments.services import record_editable_by
 from faces.exports import export_response
 from faces.forms import OfficerFilterForm
@@ -28,6 +29,7 @@ from faces.throttles import AnonReadThrottle, throttle_wait
 from faces.views.access import too_many_requests
 
 PAGE_SIZE = 24
+INCIDENTS_SHOWN = 5  # the newest on the department page; the rest on its incidents page
 
 
 def _any_given(filters: dict) -> bool:
@@ -55,9 +57,9 @@ def officer_detail(request: HttpRequest, officer_id: int) -> HttpResponse:
         {
             "officer": officer,
             "record": officer_record(officer),
-            # The link leads to the Django admin, so only staff who may edit this record get it;
-            # coordinators without admin access edit through the services' own pages.
-            "can_edit": request.user.is_staff and record_editable_by(request.user, officer.department),
+            # Editors get the record pages; staff among them also the Django admin.
+            "can_edit": record_editable_by(request.user, officer.department),
+            "can_edit_in_admin": request.user.is_staff and record_editable_by(request.user, officer.department),
             "faces": officer_public_faces(officer)[:60],
             "images": officer_public_images(officer)[:60],
         },
@@ -108,6 +110,8 @@ def department_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "ranks": department_ranks(department),
             **_filter_choices(department),
             "notice": recognition_notice(department),
+            "incidents": department_incidents(department)[:INCIDENTS_SHOWN],
+            "can_edit": record_editable_by(request.user, department),
         },
     )
 

@@ -295,3 +295,33 @@ class RecognitionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department}: {'on' if self.allowed else 'off'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RosterUpload(models.Model):
+    """A roster CSV kept between its preview and its apply, so the apply imports exactly the file previewed.
+
+    Stored through Django's default storage (private: originals are never served by URL); the
+    apply re-checks the SHA-256, re-runs the import on the roster as it is then, and is single-use.
+    """
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="roster_uploads")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(upload_to="rosters/%Y/%m/", max_length=255)
+    file_name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    effective_date = models.DateField()
+    preview = models.JSONField(help_text="The dry run's report (RosterReport.as_dict()).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    report = models.JSONField(null=True, blank=True, help_text="The apply's report, once applied.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        state = "applied" if self.applied_at else "preview"
+        return f"roster {self.file_name or self.pk} for {self.department_id} ({state})"

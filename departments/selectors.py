@@ -141,3 +141,21 @@ def officer_record(officer: Officer) -> OfficerRecord:
         links=list(officer.links.all()),
         salaries=list(officer.salaries.all()),
     )
+
+
+def officer_names_by_roster_key(department: Department, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """{key: (officer id, full name)} for a roster report's keys ("employee_id E-1", "badge_number 1001")."""
+    wanted: dict[str, set[str]] = {"employee_id": set(), "badge_number": set()}
+    for key in keys:
+        column, _, value = key.partition(" ")
+        if column in wanted and value:
+            wanted[column].add(value)
+    found: dict[str, tuple[int, str]] = {}
+    for column, values in wanted.items():
+        if not values:
+            continue
+        for officer in Officer.objects.filter(department=department, **{f"{column}__in": values}).only(
+            "pk", "first_name", "last_name", column
+        ):
+            found[f"{column} {getattr(officer, column)}"] = (officer.pk, officer.full_name)
+    return found

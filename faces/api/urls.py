@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from faces.api.views import auth, departments, docs, images, officers, review, worker
+from faces.api.views import auth, departments, docs, images, officers, review, roster, worker
 
 app_name = "api"
 
@@ -14,6 +14,7 @@ urlpatterns = [
         "departments/<int:pk>/recognition/", departments.DepartmentRecognition.as_view(), name="department-recognition"
     ),
     path("departments/<int:pk>/export.zip", departments.DepartmentExport.as_view(), name="department-export"),
+    path("departments/<int:pk>/roster/", roster.DepartmentRoster.as_view(), name="department-roster"),
     path("officers/", officers.OfficerList.as_view(), name="officer-list"),
     path("officers/<int:pk>/", officers.OfficerDetail.as_view(), name="officer-detail"),
     path("images/", images.ImageUpload.as_view(), name="image-upload"),

@@ -34,7 +34,8 @@ DATE_FIELDS = ("employment_date", "separation_date")
 MAX_ERRORS = 100
 EARLIEST_BIRTH_YEAR = 1900
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# M/D/YYYY, and OpenOversight's MM-DD-YYYY (its own test data and many exports use it).
+US_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -136,8 +137,13 @@ def decoded_lines(file_obj: IO[Any] | Iterable[Any]) -> Iterator[str]:
         yield line
 
 
+def column_name(header: str) -> str:
+    """A header as a column name: trimmed, lower-case, spaces and dashes as underscores."""
+    return re.sub(r"[\s\-]+", "_", header.strip().lower())
+
+
 def canonical_column(header: str) -> str:
-    name = re.sub(r"[\s\-]+", "_", header.strip().lower())
+    name = column_name(header)
     return ALIASES.get(name, name)
 
 
@@ -145,13 +151,14 @@ def _max_length(name: str) -> int | None:
     return Officer._meta.get_field(name).max_length  # type: ignore[union-attr]
 
 
-def _parse_date(value: str) -> datetime.date:
+def parse_date(value: str) -> datetime.date:
+    """YYYY-MM-DD, M/D/YYYY or MM-DD-YYYY; ValueError otherwise (or for a day that does not exist)."""
     if ISO_DATE.match(value):
         return datetime.date.fromisoformat(value)
     us = US_DATE.match(value)
     if us:
-        month, day, year = (int(g) for g in us.groups())
-        return datetime.date(year, month, day)
+        month, _separator, day, year = us.groups()
+        return datetime.date(int(year), int(month), int(day))
     raise ValueError(value)
 
 
@@ -177,9 +184,9 @@ def row_values(report: RosterReport, line: int, cells: dict[str, str], present: 
                 values[name] = None
                 continue
             try:
-                values[name] = _parse_date(raw)
+                values[name] = parse_date(raw)
             except ValueError:
-                fail(name, f"{raw[:40]!r} is not a date; use YYYY-MM-DD (or M/D/YYYY).")
+                fail(name, f"{raw[:40]!r} is not a date; use YYYY-MM-DD (or M/D/YYYY, MM-DD-YYYY).")
             continue
         if name == "birth_year":
             if not raw:

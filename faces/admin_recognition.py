@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from departments import policy
-from departments.admin import RecognitionChangeInline
+from departments.admin import URL_FIELDS, RecognitionChangeInline
 from departments.forms import RecognitionChangeForm
 from departments.models import Department, JurisdictionRule
 from faces.admin_gate import GatePurgeMessages
@@ -32,6 +32,7 @@ class DepartmentAdmin(GatePurgeMessages, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("recognition_state",)
     inlines = [RecognitionChangeInline]
+    formfield_overrides = URL_FIELDS  # complaint_url typed without a scheme is https, not http
 
     def save_model(self, request, obj: Department, form, change: bool) -> None:
         # A move into a forbidding state turns the flag off through the audited service (rule 5).

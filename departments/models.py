@@ -301,18 +301,27 @@ class RosterUpload(models.Model):
     """A roster CSV kept between its preview and its apply, so the apply imports exactly the file previewed.
 
     Stored through Django's default storage (private: originals are never served by URL); the
-    apply re-checks the SHA-256, re-runs the import on the roster as it is then, and is single-use.
+    apply re-checks the SHA-256, re-runs the import on the roster as it is then, writes only if
+    the plan is the previewed one (`plan_digest`), and is single-use. The file is deleted once
+    applied, or when an unapplied preview is older than ROSTER_PREVIEW_KEEP_DAYS (`expired_at`).
     """
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="roster_uploads")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    file = models.FileField(upload_to="rosters/%Y/%m/", max_length=255)
+    # Emptied once applied or expired: the file holds names, race and birth years.
+    file = models.FileField(upload_to="rosters/%Y/%m/", max_length=255, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     effective_date = models.DateField()
     preview = models.JSONField(help_text="The dry run's report (RosterReport.as_dict()).")
+    plan_digest = models.CharField(
+        max_length=64, blank=True, help_text="The previewed plan's digest; the apply writes only that plan."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    expired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the unapplied preview was pruned (its file deleted)."
+    )
     applied_at = models.DateTimeField(null=True, blank=True)
     applied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -323,5 +332,5 @@ class RosterUpload(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        state = "applied" if self.applied_at else "preview"
+        state = "applied" if self.applied_at else "expired" if self.expired_at else "preview"
         return f"roster {self.file_name or self.pk} for {self.department_id} ({state})"

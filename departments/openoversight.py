@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from departments.models import Assignment, Department, RecordChange
+from departments.models import Department, RecordChange
 from departments.openoversight_officers import OfficerIndex, current_assignments, officer_lines
 from departments.openoversight_reading import TableError, TableReport
 from departments.openoversight_records import import_incidents, import_links
@@ -169,9 +168,6 @@ def _import_officers(
     path = paths["officers"]
     report.officers_file = str(path)
     current = current_assignments(paths["assignments"]) if "assignments" in paths else {}
-    officers = Assignment.objects.filter(officer__department=department)
-    open_before = dict(officers.filter(end_date__isnull=True).values_list("officer_id", "pk"))
-    last_pk = Assignment.objects.aggregate(last=Max("pk"))["last"] or 0
     try:
         lines = officer_lines(path, index, current)
         report.roster = roster_import(
@@ -187,8 +183,9 @@ def _import_officers(
     report.roster.unknown_columns = [c for c in unknown if column_name(c) not in {"id", *OFFICER_IGNORED}]
     if not report.roster.ok:
         return False
-    # The first assignments the roster import opened in this run, and the ones it closed for them.
-    opened.update(officers.filter(pk__gt=last_pk, end_date__isnull=True).values_list("officer_id", "pk"))
-    closed.update({officer_id: pk for officer_id, pk in open_before.items() if officer_id in opened})
+    # The assignments the roster import opened in this run, and the ones it closed for them, as it
+    # reports them: a coordinator's assignment saved meanwhile is neither.
+    opened.update(report.roster.opened_assignments)
+    closed.update(report.roster.closed_assignments)
     index.load(department)
     return True

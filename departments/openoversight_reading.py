@@ -21,7 +21,9 @@ from departments.roster_reading import CONTROL, MAX_ERRORS, NotUtf8, column_name
 
 TRUE = {"true", "t", "yes", "y", "1"}
 FALSE = {"false", "f", "no", "n", "0", ""}
-MONEY = re.compile(r"^\$?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+MONEY = re.compile(r"^\$?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", re.ASCII)
+# str.isdigit() accepts "²" (which int() refuses) and "١٩٨٠": a year is ASCII digits.
+YEAR = re.compile(r"[0-9]{1,4}")
 
 
 @dataclass
@@ -177,7 +179,7 @@ def date_cell(value: str) -> datetime.date | None:
         return None
     # OpenOversight's downloads may carry a time after the date ("2020-07-20 00:00:00").
     try:
-        return parse_date(value.split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2} ", value) else value)
+        return parse_date(value.split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2} ", value, re.ASCII) else value)
     except ValueError:
         raise CellError(f"{value[:40]!r} is not a date; use YYYY-MM-DD (or M/D/YYYY, MM-DD-YYYY).") from None
 
@@ -204,7 +206,7 @@ def bool_cell(value: str) -> bool:
 
 
 def year_cell(value: str, *, earliest: int = 1900, latest: int = 2200) -> int:
-    if not value.isdigit() or not earliest <= int(value) <= latest:
+    if not YEAR.fullmatch(value) or not earliest <= int(value) <= latest:
         raise CellError(f"{value[:40]!r} is not a year ({earliest}–{latest}).")
     return int(value)
 

@@ -20,6 +20,7 @@ from departments.models import Department, Incident, Link, validate_web_url
 from departments.openoversight_officers import OfficerIndex
 from departments.openoversight_reading import CellError, Row, Table, TableReport, date_cell, reference_list, text_cell
 from departments.openoversight_tables import BATCH
+from departments.services.incidents import normalise_url
 
 INCIDENT_ALIASES = {
     "id": "ref",
@@ -208,9 +209,7 @@ TITLE_LIMIT = 300
 
 
 def _link_url(report: TableReport, row: Row) -> str | None:
-    url = row.get("url")
-    scheme, sep, rest = url.partition("://")
-    url = f"{scheme.lower()}{sep}{rest}" if sep else url
+    url = normalise_url(row.get("url"))
     try:
         text_cell(url, URL_LIMIT)
         validate_web_url(url)

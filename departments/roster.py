@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -42,6 +44,15 @@ from departments.services.records import audit_actor, require_editor
 
 MAX_CHANGES = 1000  # per-row changes kept for a preview; the counts always cover every row
 BATCH = 2000
+# An effective date decades away is a typo (2204 for 2024), not a plan; every door shares this.
+EFFECTIVE_DATE_RANGE_YEARS = 50
+
+
+def effective_date_problem(value: datetime.date) -> str | None:
+    """Why `value` cannot be a roster's effective date, or None."""
+    if abs(value.year - timezone.localdate().year) > EFFECTIVE_DATE_RANGE_YEARS:
+        return f"{value:%Y-%m-%d} is too far from today; check the year."
+    return None
 
 
 @dataclass
@@ -73,13 +84,19 @@ def roster_import(
     effective_date: datetime.date | None = None,
     dry_run: bool = False,
     file_name: str = "",
+    expect_digest: str | None = None,
+    upload_id: int | None = None,
 ) -> RosterReport:
     """Create and update a department's officers from a roster CSV; all or nothing.
 
-    1. Refuse actors who may not edit the department's records (NotPermitted).
+    1. Refuse actors who may not edit the department's records (NotPermitted), and an effective
+       date more than EFFECTIVE_DATE_RANGE_YEARS from today (a report error).
     2. Stream the rows; check each (lengths, names, dates, birth year, key, duplicates in the file,
        badges of other officers) against the roster loaded once from the database.
     3. Any error: write nothing and return the report with every error (up to MAX_ERRORS).
+       `report.plan_digest` fingerprints the whole plan; with `expect_digest` (the preview's),
+       a different plan writes nothing either and sets `report.plan_changed`.
+       `upload_id` (the page's stored RosterUpload) is recorded in the audit row, to link to it.
     4. Otherwise, unless `dry_run`: in one transaction, bulk-create new officers with their first
        assignment starting on `effective_date`, bulk-update changed ones, close the open
        assignment of those whose badge, rank or unit changed at `effective_date` and open a new
@@ -89,19 +106,33 @@ def roster_import(
     effective = effective_date or timezone.localdate()
     report = RosterReport(file_name=file_name or getattr(file_obj, "name", "") or "", dry_run=dry_run)
     report.effective_date = effective
+    problem = effective_date_problem(effective)
+    if problem is not None:
+        report.error(0, "effective_date", problem)
+        return report
     with transaction.atomic():
         if not dry_run:
             # Two imports of one department queue instead of interleaving their checks and writes.
             Department.objects.select_for_update().filter(pk=department.pk).first()
         existing = _load_existing(department)
         plan = _plan(report, department, file_obj, existing, effective)
-        if plan is None or not report.ok or dry_run:
+        if plan is None or not report.ok:
+            return report
+        report.plan_digest = _digest(plan, existing, effective)
+        if expect_digest is not None and report.plan_digest != expect_digest:
+            # The roster (or the file) changed since the preview: writing now would apply changes
+            # nobody reviewed, such as reverting a correction made in between.
+            report.plan_changed = True
+            return report
+        if dry_run:
             return report
         try:
-            _apply(department, plan, existing, effective)
+            _apply(report, department, plan, existing, effective)
         except IntegrityError:
             # A concurrent write outside this import (the checks above saw the roster as it was).
             transaction.set_rollback(True)
+            report.opened_assignments.clear()
+            report.closed_assignments.clear()
             report.error(0, "badge_number", "another change to this roster collided with the import; try again.")
             return report
         RecordChange.objects.create(
@@ -118,6 +149,7 @@ def roster_import(
                 "updated": report.updated,
                 "unchanged": report.unchanged,
                 "assignments_changed": report.assignments_changed,
+                **({"roster_upload": upload_id} if upload_id is not None else {}),
             },
         )
         report.applied = True
@@ -293,6 +325,24 @@ def _plan_row(
     _keep_change(report, RowChange(line, key, "update", changed))
 
 
+def _digest(plan: _Plan, existing: dict[int, _Existing], effective: datetime.date) -> str:
+    """SHA-256 of everything the plan writes, with the stored values it replaces."""
+    hasher = hashlib.sha256(effective.isoformat().encode())
+    for _line, values in plan.creates:
+        hasher.update(json.dumps(["create", values], sort_keys=True, default=str).encode())
+    for pk, person, assignment in plan.updates:
+        before = existing[pk].values
+        entry = [
+            "update",
+            pk,
+            {name: [before[name], value] for name, value in person.items()},
+            None if assignment is None else {name: [before[name], value] for name, value in assignment.items()},
+            existing[pk].open_assignment_start,
+        ]
+        hasher.update(json.dumps(entry, sort_keys=True, default=str).encode())
+    return hasher.hexdigest()
+
+
 def _keep_change(report: RosterReport, change: RowChange) -> None:
     if len(report.changes) >= MAX_CHANGES:
         report.changes_truncated = True
@@ -305,7 +355,10 @@ def _batches(items: list[Any]) -> Iterator[list[Any]]:
         yield items[start : start + BATCH]
 
 
-def _apply(department: Department, plan: _Plan, existing: dict[int, _Existing], effective: datetime.date) -> None:
+def _apply(
+    report: RosterReport, department: Department, plan: _Plan, existing: dict[int, _Existing], effective: datetime.date
+) -> None:
+    """Write the plan; record in `report` which assignments it opened and closed (by officer)."""
     now = timezone.now()
     # Badges may move between officers (a swap, a chain, a new officer taking a freed badge); the
     # unique badge index is checked row by row, so first park every moving badge on a placeholder.
@@ -319,7 +372,13 @@ def _apply(department: Department, plan: _Plan, existing: dict[int, _Existing], 
     for batch in _batches(plan.updates):
         moving = [pk for pk, _person_values, assignment in batch if assignment is not None]
         if moving:
-            Assignment.objects.filter(officer_id__in=moving, end_date__isnull=True).update(end_date=effective)
+            closing = dict(
+                Assignment.objects.select_for_update()
+                .filter(officer_id__in=moving, end_date__isnull=True)
+                .values_list("officer_id", "pk")
+            )
+            Assignment.objects.filter(pk__in=closing.values()).update(end_date=effective)
+            report.closed_assignments.update(closing)
         # Field sets differ row to row; one bulk_update per distinct set keeps each UPDATE exact.
         groups: dict[tuple[str, ...], list[Officer]] = {}
         for pk, person_values, assignment in batch:
@@ -329,7 +388,7 @@ def _apply(department: Department, plan: _Plan, existing: dict[int, _Existing], 
         for names, officers in groups.items():
             Officer.objects.bulk_update(officers, [*names, "updated_at"], batch_size=BATCH)
         if moving:
-            Assignment.objects.bulk_create(
+            opened = Assignment.objects.bulk_create(
                 [
                     Assignment(officer_id=pk, start_date=effective, **assignment)
                     for pk, _person_values, assignment in batch
@@ -337,14 +396,16 @@ def _apply(department: Department, plan: _Plan, existing: dict[int, _Existing], 
                 ],
                 batch_size=BATCH,
             )
+            report.opened_assignments.update((a.officer_id, a.pk) for a in opened)
     for batch in _batches(plan.creates):
         created = Officer.objects.bulk_create(
             [Officer(department=department, **values) for _line, values in batch], batch_size=BATCH
         )
-        Assignment.objects.bulk_create(
+        firsts = Assignment.objects.bulk_create(
             [
                 Assignment(officer=o, badge_number=o.badge_number, rank=o.rank, unit=o.unit, start_date=effective)
                 for o in created
             ],
             batch_size=BATCH,
         )
+        report.opened_assignments.update((a.officer_id, a.pk) for a in firsts)

@@ -35,8 +35,10 @@ MAX_ERRORS = 100
 EARLIEST_BIRTH_YEAR = 1900
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # M/D/YYYY, and OpenOversight's MM-DD-YYYY (its own test data and many exports use it).
-US_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# re.ASCII: \d would also match other scripts' digits, which a roster never means.
+US_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4})$", re.ASCII)
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+YEAR = re.compile(r"[0-9]{1,4}")
 
 
 @dataclass
@@ -74,6 +76,14 @@ class RosterReport:
     changes: list[RowChange] = field(default_factory=list)
     changes_truncated: bool = False
     applied: bool = False
+    # SHA-256 of the whole plan (every create, every update with its before and after values),
+    # not of the truncated `changes`: an apply imports only the plan its preview showed.
+    plan_digest: str = ""
+    # The apply found a plan other than the previewed one (`expect_digest`) and wrote nothing.
+    plan_changed: bool = False
+    # officer pk -> pk of the assignment this import opened / closed (not part of the report's JSON).
+    opened_assignments: dict[int, int] = field(default_factory=dict, repr=False)
+    closed_assignments: dict[int, int] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -110,6 +120,8 @@ class RosterReport:
                 for c in self.changes
             ],
             "changes_truncated": self.changes_truncated,
+            "plan_digest": self.plan_digest or None,
+            "plan_changed": self.plan_changed,
         }
 
 
@@ -193,7 +205,8 @@ def row_values(report: RosterReport, line: int, cells: dict[str, str], present: 
                 values[name] = None
                 continue
             this_year = timezone.localdate().year
-            if not raw.isdigit() or not EARLIEST_BIRTH_YEAR <= int(raw) <= this_year:
+            # str.isdigit() accepts "²" and "١٩٨٠"; a roster's year is ASCII digits.
+            if not YEAR.fullmatch(raw) or not EARLIEST_BIRTH_YEAR <= int(raw) <= this_year:
                 fail(name, f"{raw[:40]!r} is not a plausible birth year ({EARLIEST_BIRTH_YEAR}–{this_year}).")
                 continue
             values[name] = int(raw)

@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from departments.models import Assignment, Department, Incident, JurisdictionRule, Link, Officer, Salary
+from departments.models import (
+    Assignment,
+    Department,
+    Incident,
+    JurisdictionRule,
+    Link,
+    Officer,
+    RosterUpload,
+    Salary,
+)
 from departments.policy import allowed_department_ids
 
 US_STATES = {
@@ -141,6 +150,16 @@ def officer_record(officer: Officer) -> OfficerRecord:
         links=list(officer.links.all()),
         salaries=list(officer.salaries.all()),
     )
+
+
+def recent_roster_uploads(department: Department, limit: int = 10) -> list[RosterUpload]:
+    """The department's latest roster uploads, newest first, with who uploaded them."""
+    return list(RosterUpload.objects.filter(department=department).select_related("uploaded_by")[:limit])
+
+
+def roster_upload_with_people(pk: int) -> RosterUpload:
+    """One roster upload with its department and people; DoesNotExist if none."""
+    return RosterUpload.objects.select_related("department", "uploaded_by", "applied_by").get(pk=pk)
 
 
 def officer_names_by_roster_key(department: Department, keys: list[str]) -> dict[str, tuple[int, str]]:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Value,
+    When,
+)
 
 from departments.models import Department, Incident, Link, Officer, RecordChange
 
@@ -31,10 +42,32 @@ def incident_with_record(incident_id: int) -> Incident:
 
 
 def department_record_changes(department: Department, *, what: str = "") -> QuerySet[RecordChange]:
-    """The department's record changes, newest first, optionally of one kind ("incident.update" …)."""
+    """The department's record changes, newest first, optionally of one kind ("incident.update" …).
+
+    Each carries `subject_exists`: whether the officer or incident it names is still stored (a
+    removed one has no page to link to).
+    """
     changes = RecordChange.objects.filter(department=department).select_related("actor")
-    return changes.filter(what=what) if what else changes
+    if what:
+        changes = changes.filter(what=what)
+    return changes.annotate(
+        subject_exists=Case(
+            When(
+                what__startswith="officer.",
+                then=Exists(Officer.objects.filter(pk=OuterRef("object_id"), department=department)),
+            ),
+            When(
+                what__startswith="incident.",
+                then=Exists(Incident.objects.filter(pk=OuterRef("object_id"), department=department)),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
 
 
 def record_change_kinds(department: Department) -> list[str]:
-    return sorted(set(RecordChange.objects.filter(department=department).values_list("what", flat=True)))
+    """The kinds of change recorded for the department ("incident.create" …), sorted."""
+    return list(
+        RecordChange.objects.filter(department=department).values_list("what", flat=True).distinct().order_by("what")
+    )

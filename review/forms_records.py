@@ -11,8 +11,9 @@ from typing import Any
 
 from django import forms
 from django.core.validators import URLValidator
+from django.db.models import Model
 
-from departments.models import Department, Link, Officer
+from departments.models import Assignment, Department, Link, Officer
 from departments.services import OFFICER_EDITABLE
 
 DESCRIPTION_MAX = 20_000
@@ -92,20 +93,46 @@ class LinkForm(RecordForm):
     kind = forms.ChoiceField(choices=Link.Kind.choices, initial=Link.Kind.NEWS)
 
 
+def _from_model(model: type[Model], name: str, **overrides: Any) -> forms.Field:
+    """The model field's own form field (its max length, required flag, help text), with `overrides`."""
+    field = model._meta.get_field(name).formfield(**overrides)  # type: ignore[union-attr]
+    assert field is not None, name
+    return field
+
+
+class NotesField(forms.CharField):
+    """Text whose line breaks compare equal however the browser sent them (CRLF from a textarea)."""
+
+    def to_python(self, value: Any) -> str:
+        return (super().to_python(value) or "").replace("\r\n", "\n")
+
+
+_DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+def _officer_field(name: str, **overrides: Any) -> forms.Field:
+    # The page posts the values it showed (hidden "initial-" inputs): `changed_data` is then what
+    # this person changed, and only that is saved, so a stale tab never reverts another edit.
+    return _from_model(Officer, name, show_hidden_initial=True, **overrides)
+
+
 class OfficerRecordForm(RecordForm):
-    first_name = forms.CharField(max_length=100, required=False)
-    middle_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
-    suffix = forms.CharField(max_length=20, required=False)
-    employee_id = forms.CharField(label="Employee ID", max_length=50, required=False)
-    employment_date = _date("Employed since")
-    separation_date = _date("Left the department")
-    gender = forms.CharField(max_length=50, required=False, help_text="Only as the department's roster states it.")
-    race = forms.CharField(max_length=100, required=False, help_text="Only as the department's roster states it.")
-    birth_year = forms.IntegerField(
-        min_value=1900, max_value=2100, required=False, help_text="Only as the department's roster states it."
+    # One of first and last name is enough (the service checks that at least one is given).
+    first_name = _officer_field("first_name", required=False)
+    middle_name = _officer_field("middle_name")
+    last_name = _officer_field("last_name", required=False)
+    suffix = _officer_field("suffix")
+    employee_id = _officer_field("employee_id", label="Employee ID")
+    employment_date = _officer_field("employment_date", label="Employed since", widget=_DATE_INPUT)
+    separation_date = _officer_field("separation_date", label="Left the department", widget=_DATE_INPUT)
+    gender = _officer_field("gender", help_text="Only as the department's roster states it.")
+    race = _officer_field("race", help_text="Only as the department's roster states it.")
+    birth_year = _officer_field(
+        "birth_year", min_value=1900, max_value=2100, help_text="Only as the department's roster states it."
     )
-    public_notes = forms.CharField(max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    public_notes = _officer_field(
+        "public_notes", form_class=NotesField, max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     field_order = ["first_name", "middle_name", "last_name", "suffix", "employee_id"]
 
@@ -113,12 +140,16 @@ class OfficerRecordForm(RecordForm):
     def initial_for(cls, officer: Officer) -> dict[str, Any]:
         return {name: getattr(officer, name) for name in OFFICER_EDITABLE}
 
+    def changed_values(self) -> dict[str, Any]:
+        """The cleaned values of the fields this person changed (compared with the values the page showed)."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
+
 
 class AssignmentForm(RecordForm):
-    badge_number = forms.CharField(max_length=50)
-    rank = forms.CharField(max_length=100, required=False)
-    unit = forms.CharField(max_length=200, required=False)
-    start_date = _date("Starts on", required=True)
+    badge_number = _from_model(Assignment, "badge_number")
+    rank = _from_model(Assignment, "rank")
+    unit = _from_model(Assignment, "unit")
+    start_date = _from_model(Assignment, "start_date", label="Starts on", required=True, widget=_DATE_INPUT)
 
 
 class SalaryForm(RecordForm):

@@ -9,10 +9,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
+from departments.roster import effective_date_problem
 from departments.services.roster_uploads import too_large_message
-
-# An effective date decades away is a typo (2204 for 2024), not a plan.
-EFFECTIVE_DATE_RANGE_YEARS = 50
 
 
 class RosterUploadForm(forms.Form):
@@ -41,8 +39,9 @@ class RosterUploadForm(forms.Form):
         return upload
 
     def clean_effective_date(self) -> datetime.date:
+        # The import refuses it too (every door); here it shows on the field.
         value = self.cleaned_data["effective_date"]
-        today = timezone.localdate()
-        if abs(value.year - today.year) > EFFECTIVE_DATE_RANGE_YEARS:
-            raise forms.ValidationError(f"{value:%Y-%m-%d} is too far from today; check the year.")
+        problem = effective_date_problem(value)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return value

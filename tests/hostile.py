@@ -109,6 +109,21 @@ HOSTILE_BOXES: list[tuple[str, tuple, str]] = [
 ]
 BOX_PHOTO_SIZE = (64, 32)
 
+# (id, cell) — text a CSV reader must refuse as a year with an error, never a crash: str.isdigit()
+# is True for superscripts (which int() refuses) and for other scripts' digits (which it accepts).
+HOSTILE_YEARS: list[tuple[str, str]] = [
+    ("superscript_two", "²"),
+    ("superscript_year", "¹⁹⁸⁰"),
+    ("circled_digit", "①⑨⑧⓪"),
+    ("fullwidth_digits", "１９８０"),
+    ("arabic_indic_digits", "١٩٨٠"),
+    ("devanagari_digits", "१९८०"),
+    ("signed", "+1980"),
+    ("underscored", "1_980"),
+    ("exponent", "2e3"),
+    ("huge", "9" * 5000),
+]
+
 
 def is_safe_filename(stored: str) -> bool:
     """No path separator, no NUL or control character, no bidi control, bounded length."""

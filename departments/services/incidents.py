@@ -86,7 +86,8 @@ def incident_update(incident: Incident, *, actor: Any, officers: Any = None, **f
     return incident
 
 
-def _normalise_url(url: str) -> str:
+def normalise_url(url: str) -> str:
+    """A web address as stored: trimmed, its scheme in lower case (the database check wants that)."""
     url = (url or "").strip()
     scheme, sep, rest = url.partition("://")
     # "HTTPS://…" is a web address too; the database check wants the scheme in lower case.
@@ -112,7 +113,7 @@ def link_add(
     link = Link(
         officer=officer,
         incident=incident,
-        url=_normalise_url(url),
+        url=normalise_url(url),
         title=strip(title or ""),
         kind=kind,
         added_by=audit_actor(actor),

@@ -10,10 +10,22 @@ from django.shortcuts import render
 
 from accounts import roles
 from accounts.models import Profile
+from departments.models import Department
+from departments.services.records import require_editor
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "review/forbidden.html", {"message": message}, status=403)
+
+
+def require_record_editor(request: HttpRequest, department: Department | int) -> None:
+    """Let only the editors of `department`'s officer record through (its coordinators, administrators).
+
+    The one check of every record page (incidents, links, officers, salaries, roster and headshot
+    imports): it asks `departments.services.records.require_editor`, the services' own question,
+    and its NotPermitted renders through oversight.middleware as the site's styled 403 page.
+    """
+    require_editor(request.user, department)
 
 
 def _awaiting_approval(user) -> bool:

@@ -12,11 +12,19 @@ from review.views.access import volunteer_required
 @require_GET
 @volunteer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    departments = list(selectors.department_queues())
+    for department in departments:
+        department.can_edit_records = roles.can_edit_officers(request.user, department)  # type: ignore[attr-defined]
+    # A Records column only for people who may edit some department's record.
+    records_column = roles.is_administrator(request.user) or roles.coordinator_department_id(request.user) is not None
     return render(
         request,
         "review/dashboard.html",
         {
-            "departments": selectors.department_queues(),
+            "departments": departments,
+            "records_column": records_column,
+            # Department, sort, identify, groups (+ records): the empty row spans them all.
+            "column_count": 5 if records_column else 4,
             "progress": selectors.my_progress(request.user),
             "is_administrator": roles.is_administrator(request.user),
             "coordinator_department_id": roles.coordinator_department_id(request.user),

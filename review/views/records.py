@@ -18,12 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from departments.models import Department, Incident, Link
 from departments.selectors_records import department_incidents
 from departments.services import RecordInvalid, incident_create, incident_update, link_add, link_remove
-from departments.services import record_editable_by as editable
 from oversight.exceptions import Conflict
 from review.forms_records import IncidentForm, LinkForm
-from review.views.access import forbidden, volunteer_required
+from review.views.access import require_record_editor, volunteer_required
 
-REFUSED = "Only coordinators of this department and administrators may edit its officer records."
 PAGE_SIZE = 25
 # The record's own refusals belong on the form; NotPermitted and the rest go to the middleware.
 FORM_REFUSALS = (RecordInvalid, Conflict)
@@ -42,8 +40,7 @@ def show_on_form(form: Form, refusal: RecordInvalid | Conflict) -> None:
 @volunteer_required
 def incident_list(request: HttpRequest, slug: str) -> HttpResponse:
     department = get_object_or_404(Department, slug=slug)
-    if not editable(request.user, department):
-        return forbidden(request, REFUSED)
+    require_record_editor(request, department)
     page = Paginator(department_incidents(department), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "review/record_incidents.html", {"department": department, "page": page})
 
@@ -52,8 +49,7 @@ def incident_list(request: HttpRequest, slug: str) -> HttpResponse:
 @volunteer_required
 def incident_new(request: HttpRequest, slug: str) -> HttpResponse:
     department = get_object_or_404(Department, slug=slug)
-    if not editable(request.user, department):
-        return forbidden(request, REFUSED)
+    require_record_editor(request, department)
     # ?officers=1001 (from an officer's record page) starts the picker with that officer.
     initial = {"officers": request.GET.get("officers", "")[:200]}
     form = IncidentForm(request.POST or None, initial=initial, department=department)
@@ -73,8 +69,7 @@ def incident_new(request: HttpRequest, slug: str) -> HttpResponse:
 def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident.objects.select_related("department"), pk=pk)
     department = incident.department
-    if not editable(request.user, department):
-        return forbidden(request, REFUSED)
+    require_record_editor(request, department)
     if request.method == "GET":
         return _incident_page(request, department, _unchanged(incident), incident)
     form = IncidentForm(request.POST, department=department)
@@ -93,8 +88,7 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @volunteer_required
 def incident_link_add(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(Incident.objects.select_related("department"), pk=pk)
-    if not editable(request.user, incident.department):
-        return forbidden(request, REFUSED)
+    require_record_editor(request, incident.department)
     form = LinkForm(request.POST)
     if form.is_valid():
         try:
@@ -113,8 +107,7 @@ def link_delete(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(Link.objects.select_related("officer__department", "incident__department"), pk=pk)
     subject = link.officer if link.officer is not None else link.incident
     assert subject is not None  # a database check: every link has exactly one subject
-    if not editable(request.user, subject.department):
-        return forbidden(request, REFUSED)
+    require_record_editor(request, subject.department)
     link_remove(link, actor=request.user)
     messages.success(request, f"The link “{link.title}” was removed.")
     if link.officer is not None:

@@ -11,9 +11,7 @@ from django.views.decorators.http import require_GET
 
 from departments.models import Department, RecordChange
 from departments.selectors_records import department_record_changes, record_change_kinds
-from departments.services import record_editable_by as editable
-from review.views.access import forbidden, volunteer_required
-from review.views.records import REFUSED
+from review.views.access import require_record_editor, volunteer_required
 
 PAGE_SIZE = 50
 
@@ -33,8 +31,7 @@ def _fields(change: RecordChange) -> list[dict[str, Any]]:
 @volunteer_required
 def record_changes(request: HttpRequest, slug: str) -> HttpResponse:
     department = get_object_or_404(Department, slug=slug)
-    if not editable(request.user, department):
-        return forbidden(request, REFUSED)
+    require_record_editor(request, department)
     kinds = record_change_kinds(department)
     what = request.GET.get("what", "")
     what = what if what in kinds else ""

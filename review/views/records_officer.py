@@ -7,6 +7,7 @@ form that caused it, with what was typed kept; the other forms show the record a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -18,15 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from departments.models import Officer
 from departments.selectors import officer_record
 from departments.services import assignment_start, link_add, officer_update, salary_set
-from departments.services import record_editable_by as editable
 from review.forms_records import AssignmentForm, LinkForm, OfficerRecordForm, SalaryForm
-from review.views.access import forbidden, volunteer_required
-from review.views.records import FORM_REFUSALS, REFUSED, show_on_form
+from review.views.access import require_record_editor, volunteer_required
+from review.views.records import FORM_REFUSALS, show_on_form
+
+YEAR = re.compile(r"[0-9]{1,4}")
 
 
-def _officer(request: HttpRequest, pk: int) -> tuple[Officer, HttpResponse | None]:
+def _officer(request: HttpRequest, pk: int) -> Officer:
     officer = get_object_or_404(Officer.objects.select_related("department"), pk=pk)
-    return officer, (None if editable(request.user, officer.department) else forbidden(request, REFUSED))
+    require_record_editor(request, officer.department)
+    return officer
 
 
 def _saved(request: HttpRequest, officer: Officer, message: str, anchor: str) -> HttpResponse:
@@ -39,15 +42,17 @@ def _saved(request: HttpRequest, officer: Officer, message: str, anchor: str) ->
 @require_http_methods(["GET", "POST"])
 @volunteer_required
 def officer_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    officer, refused = _officer(request, pk)
-    if refused is not None:
-        return refused
+    officer = _officer(request, pk)
     if request.method == "GET":
         return _officer_page(request, officer)
     form = OfficerRecordForm(request.POST)
     if form.is_valid():
+        # Only what this person changed: a field another editor saved meanwhile keeps their value.
+        changed = form.changed_values()
+        if not changed:
+            return _saved(request, officer, "Nothing was changed.", "record")
         try:
-            officer_update(officer, actor=request.user, **form.cleaned_data)
+            officer_update(officer, actor=request.user, **changed)
         except FORM_REFUSALS as refusal:
             show_on_form(form, refusal)
         else:
@@ -58,9 +63,7 @@ def officer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @volunteer_required
 def assignment_new(request: HttpRequest, pk: int) -> HttpResponse:
-    officer, refused = _officer(request, pk)
-    if refused is not None:
-        return refused
+    officer = _officer(request, pk)
     form = AssignmentForm(request.POST)
     if form.is_valid():
         try:
@@ -75,9 +78,7 @@ def assignment_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @volunteer_required
 def officer_link_add(request: HttpRequest, pk: int) -> HttpResponse:
-    officer, refused = _officer(request, pk)
-    if refused is not None:
-        return refused
+    officer = _officer(request, pk)
     form = LinkForm(request.POST)
     if form.is_valid():
         try:
@@ -92,9 +93,7 @@ def officer_link_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @volunteer_required
 def salary_save(request: HttpRequest, pk: int) -> HttpResponse:
-    officer, refused = _officer(request, pk)
-    if refused is not None:
-        return refused
+    officer = _officer(request, pk)
     form = SalaryForm(request.POST)
     if form.is_valid():
         try:
@@ -109,7 +108,8 @@ def salary_save(request: HttpRequest, pk: int) -> HttpResponse:
 def _salary_initial(request: HttpRequest, officer: Officer) -> dict[str, Any]:
     """?year=…&fiscal=1 pre-fills the salary form with that year's row, to correct it."""
     year, fiscal = request.GET.get("year", ""), request.GET.get("fiscal") == "1"
-    row = officer.salaries.filter(year=int(year), is_fiscal_year=fiscal).first() if year.isdigit() else None
+    # str.isdigit() accepts "²", which int() refuses: only ASCII digits are a year.
+    row = officer.salaries.filter(year=int(year), is_fiscal_year=fiscal).first() if YEAR.fullmatch(year) else None
     if row is None:
         return {}
     return {

@@ -31,6 +31,8 @@ REPORT_KEYS = {
     "errors_truncated",
     "changes",
     "changes_truncated",
+    "plan_digest",
+    "plan_changed",
 }
 EDITORS = {
     "anonymous": 401,
@@ -190,3 +192,23 @@ def test_a_session_without_csrf_cannot_import(users, allowed_department):
     response = post_roster(client, allowed_department)
     assert response.status_code == 403
     assert not Officer.objects.exists()
+
+
+def test_an_effective_date_decades_away_is_refused_with_nothing_written(clients, allowed_department):
+    response = post_roster(clients["coordinator"], allowed_department, effective_date="9999-12-31")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["column"] == "effective_date"
+    assert not Officer.objects.exists()
+
+
+def test_an_import_expecting_a_dry_runs_digest_is_refused_when_the_plan_changed(clients, allowed_department):
+    client = clients["coordinator"]
+    post_roster(client, allowed_department)
+    renamed = ROSTER.replace("Ruiz", "Ruiz-Vega")
+    digest = post_roster(client, allowed_department, renamed, dry_run=True).json()["plan_digest"]
+    Officer.objects.filter(employee_id="E-1").update(first_name="Anna")
+    response = post_roster(client, allowed_department, renamed, expect_digest=digest)
+    assert response.status_code == 409 and response.json()["plan_changed"] is True
+    assert Officer.objects.get(employee_id="E-1").first_name == "Anna"
+    new_digest = response.json()["plan_digest"]
+    assert post_roster(client, allowed_department, renamed, expect_digest=new_digest).status_code == 200

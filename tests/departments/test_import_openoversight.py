@@ -20,6 +20,7 @@ from faces.exports import export_files, stream_zip
 from oversight.exceptions import NotPermitted
 from tests import factories
 from tests.conftest import client_for
+from tests.hostile import HOSTILE_YEARS
 
 D = datetime.date
 DATA = Path(__file__).resolve().parents[1] / "data" / "openoversight"
@@ -396,3 +397,43 @@ def test_two_open_assignments_in_the_file_leave_one_open_and_a_second_run_change
     assert [(a.badge_number, a.end_date) for a in ann.assignments.all()] == [("11", None), ("10", D(2019, 5, 1))]
     assert ann.badge_number == "11"
     assert again.ok and snapshot(allowed_department) == before
+
+
+@pytest.mark.parametrize(("cell"), [c for _, c in HOSTILE_YEARS], ids=[i for i, _ in HOSTILE_YEARS])
+def test_a_salary_year_in_other_digits_is_an_error_not_a_crash(allowed_department, tmp_path, cell):
+    factories.officer(allowed_department, employee_id="UID-1", badge_number="1")
+    salaries = tmp_path / "salaries.csv"
+    salaries.write_text(f"officer_employee_id,year,salary\nUID-1,{cell},100\n", encoding="utf-8")
+    report = openoversight_import(allowed_department, {"salaries": salaries}, actor=SYSTEM, effective_date=EFFECTIVE)
+    assert not report.ok and report.errors[0].line == 2 and not Salary.objects.exists()
+
+
+def test_an_assignment_saved_during_the_import_is_not_taken_for_the_rosters_own(
+    allowed_department, tmp_path, monkeypatch
+):
+    from departments import openoversight
+
+    bystander = factories.officer(
+        allowed_department, employee_id="UID-9", badge_number="9999", first_name="By", last_name="Stander", rank="Chief"
+    )
+    factories.assignment(bystander, badge_number="9999", rank="Chief", unit="", start_date=D(2019, 1, 1))
+    officers = tmp_path / "officers.csv"
+    officers.write_text("id,first name,last name,unique_internal_identifier\n1,By,Stander,UID-9\n")
+    assignments = tmp_path / "assignments.csv"
+    assignments.write_text("officer id,star no,job title,start date,resign date\n1,9999,Chief,2019-01-01,\n")
+    saved: list[Assignment] = []
+    real_import = openoversight.roster_import
+
+    def a_coordinator_saves_an_assignment_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        Assignment.objects.filter(officer=bystander, end_date__isnull=True).update(end_date=D(2025, 1, 1))
+        saved.append(
+            factories.assignment(bystander, badge_number="9999", rank="Chief", unit="", start_date=D(2025, 1, 1))
+        )
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(openoversight, "roster_import", a_coordinator_saves_an_assignment_meanwhile)
+    report = openoversight_import(
+        allowed_department, {"officers": officers, "assignments": assignments}, actor=SYSTEM, effective_date=EFFECTIVE
+    )
+    assert report.ok, report.errors
+    assert Assignment.objects.filter(pk=saved[0].pk).exists()

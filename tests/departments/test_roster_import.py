@@ -15,6 +15,7 @@ from departments.roster import ROSTER_COLUMNS, RosterReport, roster_import
 from departments.services import SYSTEM
 from oversight.exceptions import NotPermitted
 from tests import factories
+from tests.hostile import HOSTILE_YEARS
 
 D = datetime.date
 DATA = Path(__file__).resolve().parents[1] / "data" / "rosters"
@@ -355,3 +356,66 @@ def test_the_exports_officers_csv_reimports_with_no_change(allowed_department):
     writer.writerows(rows)
     report = run(allowed_department, "\ufeff" + text.getvalue())
     assert report.ok and (report.created, report.updated, report.unchanged) == (0, 0, 3)
+
+
+# --- Hostile years, the effective date, the plan digest, the assignments it reports -------------
+@pytest.mark.parametrize(("cell"), [c for _, c in HOSTILE_YEARS], ids=[i for i, _ in HOSTILE_YEARS])
+def test_a_birth_year_in_other_digits_is_an_error_not_a_crash(allowed_department, cell):
+    report = run(allowed_department, f"badge_number,first_name,last_name,birth_year\n1,Ana,Ruiz,{cell}\n")
+    assert errors(report) == [(2, "birth_year")] and not Officer.objects.exists()
+
+
+@pytest.mark.parametrize("effective", [D(9999, 12, 31), D(1900, 1, 1)])
+def test_an_effective_date_decades_away_is_an_error_at_every_door(allowed_department, effective):
+    report = run(allowed_department, BASIC, effective_date=effective)
+    assert errors(report) == [(0, "effective_date")] and "too far from today" in report.errors[0].message
+    assert not Officer.objects.exists()
+
+
+def test_the_command_refuses_an_effective_date_decades_away(allowed_department, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(BASIC)
+    with pytest.raises(CommandError):
+        call_command("import_roster", allowed_department.slug, str(path), "--effective-date=9999-12-31")
+    assert not Officer.objects.exists()
+
+
+def test_an_import_expecting_another_plan_writes_nothing_and_says_the_plan_changed(allowed_department):
+    run(allowed_department, BASIC, effective_date=D(2024, 1, 1))
+    renamed = BASIC.replace("Reyes", "Reyes-Ortiz")
+    preview = run(allowed_department, renamed, dry_run=True, effective_date=D(2024, 2, 1))
+    assert preview.ok and len(preview.plan_digest) == 64
+    ana = officers(allowed_department)["E1"]
+    ana.first_name = "Anna"  # a correction saved after the preview
+    ana.save()
+    report = run(allowed_department, renamed, effective_date=D(2024, 2, 1), expect_digest=preview.plan_digest)
+    assert report.plan_changed and not report.applied and report.plan_digest != preview.plan_digest
+    assert officers(allowed_department)["E1"].first_name == "Anna"
+    assert officers(allowed_department)["E1"].last_name == "Reyes"
+    again = run(allowed_department, renamed, effective_date=D(2024, 2, 1), expect_digest=report.plan_digest)
+    assert again.applied and officers(allowed_department)["E1"].last_name == "Reyes-Ortiz"
+
+
+def test_the_digest_covers_changes_beyond_the_ones_kept_for_the_preview(allowed_department, monkeypatch):
+    from departments import roster
+
+    monkeypatch.setattr(roster, "MAX_CHANGES", 1)
+    run(allowed_department, BASIC, effective_date=D(2024, 1, 1))
+    renamed = BASIC.replace("Reyes", "Reyes-Ortiz").replace("Okafor", "Okafor-Lee")
+    preview = run(allowed_department, renamed, dry_run=True, effective_date=D(2024, 2, 1))
+    assert preview.changes_truncated
+    ben = officers(allowed_department)["E2"]
+    ben.first_name = "Benjamin"
+    ben.save()
+    later = run(allowed_department, renamed, dry_run=True, effective_date=D(2024, 2, 1))
+    assert later.plan_digest != preview.plan_digest
+
+
+def test_the_report_names_the_assignments_the_import_opened_and_closed(allowed_department):
+    run(allowed_department, BASIC, effective_date=D(2024, 1, 1))
+    first = {o.pk: o.assignments.get().pk for o in Officer.objects.all()}
+    report = run(allowed_department, BASIC.replace("Sergeant", "Lieutenant"), effective_date=D(2024, 2, 1))
+    ben = officers(allowed_department)["E2"]
+    assert report.closed_assignments == {ben.pk: first[ben.pk]}
+    assert report.opened_assignments == {ben.pk: ben.assignments.get(end_date__isnull=True).pk}
+    assert "opened_assignments" not in report.as_dict()

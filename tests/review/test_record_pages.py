@@ -342,3 +342,70 @@ def test_an_incident_started_from_an_officers_record_has_that_officer_typed_in(u
         reverse("review_record_incident_new", args=[officer.department.slug]), {"officers": "1001"}
     )
     assert 'value="1001"' in page.content.decode()
+
+
+# --- Stale tabs, hostile years, removed subjects, other departments --------------------------------
+def _shown_record(client: Client, officer: Officer) -> dict[str, str]:
+    """What the officer form posts back as the page showed it (values and their hidden "initial-" copies)."""
+    import html
+    import re
+
+    page = client.get(reverse("review_record_officer", args=[officer.pk])).content.decode()
+    form = page.split('id="officer-form"', 1)[1].split("</form>", 1)[0]
+    data: dict[str, str] = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name:
+            data[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    for name, value in re.findall(r'<textarea[^>]*name="([^"]*)"[^>]*>\n?([^<]*)</textarea>', form):
+        data[name] = html.unescape(value)
+    data.pop("csrfmiddlewaretoken", None)
+    return data
+
+
+def test_a_stale_tab_saves_only_what_it_changed_and_keeps_another_tabs_edit(users, officer):
+    first, second = client_for(users["coordinator"]), client_for(users["admin"])
+    tab_one, tab_two = _shown_record(first, officer), _shown_record(second, officer)
+    assert tab_one["initial-first_name"] == officer.first_name
+    url = reverse("review_record_officer", args=[officer.pk])
+    assert first.post(url, {**tab_one, "first_name": "Jo"}).status_code == 302
+    assert second.post(url, {**tab_two, "race": "White"}).status_code == 302
+    officer.refresh_from_db()
+    assert (officer.first_name, officer.race) == ("Jo", "White")
+    assert RecordChange.objects.filter(what="officer.update").latest("pk").after == {"race": "White"}
+
+
+def test_posting_the_page_unchanged_saves_nothing(users, officer):
+    client = client_for(users["coordinator"])
+    response = client.post(reverse("review_record_officer", args=[officer.pk]), _shown_record(client, officer))
+    assert response.status_code == 302 and not RecordChange.objects.exists()
+
+
+@pytest.mark.parametrize("year", ["²", "¹⁹⁸⁰", "１９８０", "९"])
+def test_a_salary_year_in_other_digits_in_the_address_is_ignored(users, officer, year):
+    response = client_for(users["coordinator"]).get(reverse("review_record_officer", args=[officer.pk]), {"year": year})
+    assert response.status_code == 200
+
+
+def test_the_history_links_only_records_that_still_exist(users, record):
+    client = client_for(users["coordinator"])
+    gone = factories.officer(record["department"])
+    client.post(reverse("review_record_officer", args=[gone.pk]), {"first_name": "Gone", "last_name": "Soon"})
+    client.post(
+        reverse("review_record_officer", args=[record["officer"].pk]), {"first_name": "Still", "last_name": "Here"}
+    )
+    gone_pk = gone.pk
+    gone.delete()
+    page = client.get(reverse("review_record_changes", args=[record["department"].slug])).content.decode()
+    assert reverse("review_record_officer", args=[record["officer"].pk]) in page
+    assert reverse("review_record_officer", args=[gone_pk]) not in page and f"#{gone_pk}" in page
+
+
+def test_another_departments_coordinator_cannot_remove_an_officers_link(users, officer):
+    link = factories.link(officer=officer)
+    response = client_for(users["other_coordinator"]).post(reverse("review_record_link_remove", args=[link.pk]))
+    assert response.status_code == 403
+    assert Link.objects.filter(pk=link.pk).exists() and not RecordChange.objects.exists()
+    removed = client_for(users["coordinator"]).post(reverse("review_record_link_remove", args=[link.pk]))
+    assert removed["Location"] == reverse("review_record_officer", args=[officer.pk])
+    assert not Link.objects.exists()

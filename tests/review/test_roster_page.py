@@ -302,3 +302,53 @@ def test_a_long_preview_says_that_only_the_first_changes_are_listed(users, allow
     page = client.get(response["Location"]).content.decode()
     assert 'data-count="created">1101<' in page
     assert "Only the first 1000 changed or new officers are listed" in page
+
+
+def test_an_apply_after_the_roster_changed_shows_the_new_preview_with_409_and_writes_nothing(users, allowed_department):
+    from departments.services import officer_update
+
+    client = client_for(users["coordinator"])
+    client.post(reverse("review_roster", args=[preview_post(client, allowed_department, ROSTER).url.split("/")[-2]]))
+    renamed = preview_post(client, allowed_department, ROSTER.replace("Ruiz", "Ruiz-Vega"))
+    officer_update(Officer.objects.get(employee_id="E-1"), actor=users["coordinator"], first_name="Anna")
+    response = client.post(renamed["Location"])
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert 'id="roster-changed"' in page and "Review the new preview below and apply again" in page
+    assert "Anna" in page and "Apply this roster" in page
+    assert Officer.objects.get(employee_id="E-1").first_name == "Anna"
+    assert client.post(renamed["Location"]).status_code == 302
+    assert Officer.objects.get(employee_id="E-1").last_name == "Ruiz-Vega"
+
+
+def test_an_expired_preview_says_so_and_cannot_be_applied(users, allowed_department, stored, settings):
+    from django.utils import timezone
+
+    from departments.services.roster_uploads import roster_previews_prune
+
+    RosterUpload.objects.filter(pk=stored.pk).update(created_at=timezone.now() - datetime.timedelta(days=30))
+    assert roster_previews_prune() == 1
+    client = client_for(users["coordinator"])
+    page = client.get(reverse("review_roster", args=[stored.pk]))
+    assert page.status_code == 200 and 'id="roster-expired"' in page.content.decode()
+    assert "Apply this roster" not in page.content.decode()
+    refused = client.post(reverse("review_roster", args=[stored.pk]))
+    assert refused.status_code == 409 and "expired" in refused.content.decode()
+    assert not Officer.objects.exists()
+    upload_page = client.get(reverse("review_roster_upload", args=[allowed_department.slug])).content.decode()
+    assert "expired, not applied" in upload_page
+
+
+def test_the_refusal_is_the_sites_styled_403_page_with_its_message(users, allowed_department, stored):
+    response = client_for(users["other_coordinator"]).get(reverse("review_roster", args=[stored.pk]))
+    assert response.status_code == 403
+    assert "errors/refused.html" in [t.name for t in response.templates]
+    assert "Only coordinators of this department and administrators" in response.content.decode()
+
+
+def test_the_record_history_links_a_page_import_to_its_upload(users, allowed_department, stored):
+    client = client_for(users["coordinator"])
+    client.post(reverse("review_roster", args=[stored.pk]))
+    assert RecordChange.objects.get(what="roster.import").after["roster_upload"] == stored.pk
+    page = client.get(reverse("review_record_changes", args=[allowed_department.slug])).content.decode()
+    assert f'href="{reverse("review_roster", args=[stored.pk])}"' in page

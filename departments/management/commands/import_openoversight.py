@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from departments.management.commands.import_roster import SHOWN_ERRORS, _date
+from departments.management.report_text import effective_date_argument, error_lines
 from departments.models import Department
 from departments.openoversight import TABLES, OpenOversightReport, openoversight_import
 from departments.services import SYSTEM
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check and report; write nothing.")
         parser.add_argument(
             "--effective-date",
-            type=_date,
+            type=effective_date_argument,
             default=None,
             help="When roster changes without a dated assignment take effect (default today).",
         )
@@ -75,10 +75,5 @@ def render(report: OpenOversightReport) -> str:
             lines.append("  unknown columns (ignored): " + ", ".join(t.unknown_columns))
     if report.skipped:
         lines.append("not checked (an earlier file has errors): " + ", ".join(report.skipped))
-    errors = report.errors
-    if errors:
-        lines.append(f"errors: {len(errors)}")
-        lines += [f"  {error}" for error in errors[:SHOWN_ERRORS]]
-        if len(errors) > SHOWN_ERRORS:
-            lines.append(f"  … and {len(errors) - SHOWN_ERRORS} more")
+    lines += error_lines(report.errors)
     return "\n".join(lines)

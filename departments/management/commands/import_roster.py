@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from departments.management.report_text import effective_date_argument, error_lines
 from departments.models import Department
 from departments.roster import RosterReport, roster_import
 from departments.services import SYSTEM
-
-SHOWN_ERRORS = 20
-
-
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--effective-date {value!r} is not a date; use YYYY-MM-DD.") from exc
 
 
 class Command(BaseCommand):
@@ -29,7 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("file", help="The roster CSV (UTF-8).")
         parser.add_argument("--dry-run", action="store_true", help="Check and report; write nothing.")
         parser.add_argument(
-            "--effective-date", type=_date, default=None, help="When assignment changes take effect (default today)."
+            "--effective-date",
+            type=effective_date_argument,
+            default=None,
+            help="When assignment changes take effect (default today).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -63,10 +57,5 @@ def render(report: RosterReport, department: Department) -> str:
     ]
     if report.unknown_columns:
         lines.append("unknown columns (ignored): " + ", ".join(report.unknown_columns))
-    if report.errors:
-        more = "+" if report.errors_truncated else ""
-        lines.append(f"errors: {len(report.errors)}{more}")
-        lines += [f"  {error}" for error in report.errors[:SHOWN_ERRORS]]
-        if len(report.errors) > SHOWN_ERRORS:
-            lines.append(f"  … and {len(report.errors) - SHOWN_ERRORS}{more} more")
+    lines += error_lines(report.errors, truncated=report.errors_truncated)
     return "\n".join(lines)

@@ -2,7 +2,9 @@
 
 The same `departments.roster.roster_import` as the page and the command. The answer is the
 report (`RosterReport.as_dict()`): 200 when applied or when a dry run found no error, 400 with
-the same report when the file has errors (nothing written).
+the same report when the file has errors (nothing written). A dry run's report carries the
+plan's digest; sent back as `expect_digest`, the import writes only that plan (409 with the new
+report when the roster changed meanwhile so that the file would now change something else).
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ class RosterImportSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(default=False, help_text="Check and report; write nothing.")
     effective_date = serializers.DateField(
         required=False, allow_null=True, help_text="When badge, rank and unit changes take effect (default today)."
+    )
+    expect_digest = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        required=False,
+        help_text=(
+            "The plan_digest of a dry run of this file: import only if the file still makes exactly the "
+            "changes that dry run reported (else 409 and nothing is written)."
+        ),
     )
 
 
@@ -74,6 +84,12 @@ ROSTER_REPORT = inline_serializer(
         "errors_truncated": serializers.BooleanField(),
         "changes": ROSTER_CHANGE,
         "changes_truncated": serializers.BooleanField(),
+        "plan_digest": serializers.CharField(
+            allow_null=True, help_text="SHA-256 of every change the file makes (null when it has errors)."
+        ),
+        "plan_changed": serializers.BooleanField(
+            help_text="True when expect_digest no longer matched: nothing was written (409)."
+        ),
     },
 )
 
@@ -87,7 +103,7 @@ class DepartmentRoster(ApiViewMixin, APIView):
 
     @extend_schema(
         request={"multipart/form-data": RosterImportSerializer},
-        responses={200: ROSTER_REPORT, 400: ROSTER_REPORT},
+        responses={200: ROSTER_REPORT, 400: ROSTER_REPORT, 409: ROSTER_REPORT},
         summary="Import a department's roster CSV (coordinators of the department, administrators)",
         description=(
             "Columns by header name (employee_id, badge_number, first_name, middle_name, last_name, suffix, "
@@ -95,7 +111,10 @@ class DepartmentRoster(ApiViewMixin, APIView):
             "too). Officers are matched by employee_id, else badge_number; officers absent from the file are "
             "untouched. A changed badge, rank or unit closes the current assignment and opens one on "
             "effective_date. 200: applied, or a dry run with no error. 400: the report with every error by "
-            "line and column; nothing was written. 413: the file is over ROSTER_MAX_BYTES."
+            "line and column; nothing was written (an effective_date more than 50 years from today is an "
+            "error too). 409: expect_digest was given and the file now makes other changes than that dry "
+            "run reported (the roster changed meanwhile); nothing was written, the report is the new plan. "
+            "413: the file is over ROSTER_MAX_BYTES."
         ),
         examples=[
             OpenApiExample(
@@ -117,6 +136,8 @@ class DepartmentRoster(ApiViewMixin, APIView):
                     "errors_truncated": False,
                     "changes": [],
                     "changes_truncated": False,
+                    "plan_digest": None,
+                    "plan_changed": False,
                 },
             )
         ],
@@ -136,5 +157,13 @@ class DepartmentRoster(ApiViewMixin, APIView):
             effective_date=serializer.validated_data.get("effective_date"),
             dry_run=serializer.validated_data["dry_run"],
             file_name=clean_file_name(getattr(upload, "name", "") or ""),
+            expect_digest=serializer.validated_data.get("expect_digest"),
         )
-        return Response(report.as_dict(), status=status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST)
+        answer: int
+        if not report.ok:
+            answer = status.HTTP_400_BAD_REQUEST
+        elif report.plan_changed:
+            answer = status.HTTP_409_CONFLICT
+        else:
+            answer = status.HTTP_200_OK
+        return Response(report.as_dict(), status=answer)

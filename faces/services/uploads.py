@@ -64,7 +64,13 @@ def _read_bounded(upload) -> bytes:
 
 
 def image_create(
-    *, upload, department: Department, uploaded_by=None, filename: str = "", uploader_session: str = ""
+    *,
+    upload,
+    department: Department,
+    uploaded_by=None,
+    filename: str = "",
+    uploader_session: str = "",
+    queue: bool = True,
 ) -> UploadResult:
     """Accept one uploaded photo.
 
@@ -77,6 +83,8 @@ def image_create(
     `uploader_session` (faces.uploader) marks an anonymous uploader's browser session: it
     and volunteers alone see the photo's unconfirmed suggestions. A duplicate is not
     marked: re-sending someone else's bytes must not reveal their photo's suggestions.
+    `queue=False` leaves the processing to the caller (a headshot import runs it in its own
+    task, then identifies the face: faces.services.headshots).
     """
     data = _read_bounded(upload)
     decoded = sanitize_upload(data, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
@@ -103,7 +111,8 @@ def image_create(
                 width=decoded.width,
                 height=decoded.height,
             )
-            transaction.on_commit(lambda: queue_image(image.pk))
+            if queue:
+                transaction.on_commit(lambda: queue_image(image.pk))
     except IntegrityError:
         # The same photo was uploaded concurrently: keep theirs, drop our copy.
         delete_quietly(stored_name)

@@ -1,10 +1,15 @@
-"""Compare pipeline settings with `manage.py evaluate` on the test photos in LFW layout.
+"""Compare pipeline settings with `manage.py evaluate`.
 
     python -m benchmarks.accuracy [--smoke] [--output FILE]
+    python -m benchmarks.accuracy --root DIR --pairs FILE [--variants a,b] [--cache-dir DIR] [--output FILE]
 
-The shared set is tiny (14 one-face photos of 6 people: 12 same-person pairs), so
-accuracy saturates; the all-pairs margin (smallest different-person distance minus the
-largest same-person distance) and the time per photo are what tell settings apart here.
+Without --root: the test photos in LFW layout. That set is tiny (14 one-face photos of 6
+people: 12 same-person pairs), so accuracy saturates; the all-pairs margin (smallest
+different-person distance minus the largest same-person distance) and the time per photo
+are what tell settings apart there.
+
+With --root/--pairs: any LFW-layout set (e.g. ../shared/datasets/lfw-devtrain), one
+`evaluate --identify` run per variant of VARIANTS, written to the "Accuracy on LFW" section.
 """
 
 from __future__ import annotations
@@ -36,7 +41,57 @@ GRID = [  # (jitters, landmark model, upsample, max side)
 ]
 
 
+# Variants for --root: evaluate's options on top of the shipped settings (oversight/settings.py).
+VARIANTS: dict[str, list[str]] = {
+    "baseline": ["--landmark-model", "small", "--no-mirror", "--fallback", "none", "--jitters", "1"],
+    "mirror": ["--landmark-model", "small", "--mirror", "--fallback", "none", "--jitters", "1"],
+    "fallback-cnn": ["--landmark-model", "small", "--no-mirror", "--fallback", "cnn", "--jitters", "1"],
+    "fallback-hog": ["--landmark-model", "small", "--no-mirror", "--fallback", "hog", "--jitters", "1"],
+    "large": ["--landmark-model", "large", "--no-mirror", "--fallback", "none", "--jitters", "1"],
+    "shipped": [],
+}
+LFW_SECTION = "## Accuracy on LFW (manage.py evaluate)"
+
+
+def run_variant(root: Path, pairs: Path, department, name: str, cache_dir: Path | None) -> dict:
+    from django.core.management import call_command
+
+    args = ["--root", str(root), "--pairs", str(pairs), "--identify", "--department", department.slug, "--json"]
+    if cache_dir is not None:
+        args += ["--cache-dir", str(cache_dir)]
+    out = StringIO()
+    call_command("evaluate", *args, *VARIANTS[name], stdout=out)
+    return json.loads(out.getvalue())
+
+
+def lfw_table(results: list[tuple[str, dict]], argv: list[str]) -> str:
+    lines = [
+        f"Command: `{' '.join(['python -m benchmarks.accuracy', *argv])}`: one `manage.py evaluate --identify` "
+        f"per variant (the shipped settings plus the variant's options). {bench.machine_note()}.",
+        "",
+        "| variant | landmarks | mirror | fallback | pairs skipped | accuracy @ threshold, skipped = errors "
+        "(without them) | best threshold (accuracy) | TAR @ FAR 0.1 % | rank-1 centroid / best / centroid→best / "
+        "best→centroid | embed ms / face | detect ms / image |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in results:
+        c, v, i, t = r["settings"], r["verification"], r["identification"], r["timing"]
+
+        def ms(key: str, timing: dict = t) -> str:
+            return "cached" if timing[key] is None else f"{timing[key]:.0f}"
+
+        lines.append(
+            f"| {name} | {c['landmark_model']} | {'yes' if c['mirror'] else 'no'} | {c['fallback'] or 'none'} | "
+            f"{v['skipped_pairs']} | {v['accuracy_counting_skipped']:.4f} @ {v['threshold']:.3f} "
+            f"({v['accuracy']:.4f}) | {v['best_threshold']:.3f} ({v['best_accuracy']:.4f}) | {v['tar_at_far']:.4f} | "
+            f"{i['centroid']:.4f} / {i['best_distance']:.4f} / {i['centroid_shortlist_best']:.4f} / "
+            f"{i['best_shortlist_centroid']:.4f} | {ms('embed_ms_per_face')} | {ms('detect_ms_per_image')} |"
+        )
+    return "\n".join(lines)
+
+
 def run(root: Path, pairs: Path, department, config: tuple) -> dict:
+    from django.conf import settings
     from django.core.management import call_command
 
     from faces import evaluation
@@ -68,7 +123,14 @@ def run(root: Path, pairs: Path, department, config: tuple) -> dict:
     # All pairs of the 14 photos (12 same, 79 different), for the margin.
     embed = evaluation.Embedder(
         department,
-        evaluation.PipelineSettings(jitters=jitters, landmark_model=landmarks, upsample=upsample, max_side=max_side),
+        evaluation.PipelineSettings(
+            jitters=jitters,
+            landmark_model=landmarks,
+            upsample=upsample,
+            max_side=max_side,
+            mirror=settings.FACES_EMBED_MIRROR,  # as evaluate does, from the shipped settings
+            fallback=settings.FACES_DETECT_FALLBACK,
+        ),
     )
     vectors = [
         (name, embed(evaluation.image_path(root, name, n)))
@@ -131,9 +193,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="one setting only")
     parser.add_argument("--output", type=Path, default=bench.DOC, help="the report to update")
+    parser.add_argument("--root", type=Path, help="an LFW-layout folder (<identity>/<identity>_NNNN.jpg)")
+    parser.add_argument("--pairs", type=Path, help="its LFW pairs file (with --root)")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"with --root: some of {', '.join(VARIANTS)}")
+    parser.add_argument("--cache-dir", type=Path, help="with --root: keep descriptors on disk, per variant")
     args = parser.parse_args(argv)
     available = sorted(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {available[0]})
+    if args.root is not None:
+        return main_lfw(args, sys.argv[1:] if argv is None else argv)
     grid = GRID[:1] if args.smoke else GRID
     with tempfile.TemporaryDirectory() as tmp, bench.bench_environment("accuracy"):
         root = Path(tmp) / "lfw"
@@ -144,6 +212,22 @@ def main(argv: list[str] | None = None) -> int:
     text = table(results, sys.argv[1:] if argv is None else argv, args.smoke)
     print(text)
     bench.replace_section(SECTION, text, args.output)
+    return 0
+
+
+def main_lfw(args: argparse.Namespace, argv: list[str]) -> int:
+    names = [n.strip() for n in args.variants.split(",") if n.strip()]
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown or not names:
+        raise SystemExit(f"Unknown variant(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(VARIANTS)}.")
+    if args.pairs is None:
+        raise SystemExit("--root needs --pairs FILE.")
+    with bench.bench_environment("accuracy"):
+        department = bench.allowed_department()
+        results = [(name, run_variant(args.root, args.pairs, department, name, args.cache_dir)) for name in names]
+    text = lfw_table(results, argv)
+    print(text)
+    bench.replace_section(LFW_SECTION, text, args.output)
     return 0
 
 

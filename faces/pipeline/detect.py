@@ -23,6 +23,10 @@ _local = threading.local()
 # Bounds how much upsampling a caller may ask for: each step doubles the image side
 # and roughly quadruples the time (see the measurements in the module's tests/report).
 MAX_UPSAMPLE = 3
+# A second pass for photos where the first finds no face: "" (none), "hog" (one more
+# upsampling step) or "cnn" (dlib's mmod detector, which also finds turned and tilted faces).
+FALLBACKS = ("", "hog", "cnn")
+CNN_MIN_SIDE = 80
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ def detect_faces(
     upsample: int = 1,
     max_side: int = 1600,
     adjust_threshold: float = 0.0,
+    fallback: str = "",
+    fallback_max_side: int = 640,
 ) -> list[DetectedFace]:
     """Find face boxes in an RGB uint8 image.
 
@@ -52,16 +58,41 @@ def detect_faces(
        detector (scores are its confidences).
     3. Scale the boxes back to original pixels, clip them, drop empty ones and sort
        by (x, y) so the output order is deterministic.
+    4. If nothing was found and a `fallback` is set, run it the same way: "hog" with one
+       more upsampling step, or "cnn" on at most `fallback_max_side` pixels a side (the
+       CNN costs about a second per 500x500 pixels on one core, so only photos where HOG
+       found nothing pay it).
     """
     image = _check_rgb(rgb)
     if not 0 <= upsample <= MAX_UPSAMPLE:
         raise ValueError(f"upsample must be between 0 and {MAX_UPSAMPLE}, not {upsample}")
+    if fallback not in FALLBACKS:
+        raise ValueError(f"fallback must be one of {FALLBACKS}, not {fallback!r}")
+    faces = _detect(image, model, upsample, max_side, adjust_threshold)
+    if faces or not fallback:
+        return faces
+    if fallback == "hog":
+        return _detect(image, "hog", min(upsample + 1, MAX_UPSAMPLE), max_side, adjust_threshold)
+    # The CNN's pixels are bounded: a photo at most half `fallback_max_side` wide is
+    # upsampled once (faces down to ~40 px), a larger one is scaled to it and not upsampled.
+    cnn_side = min(max(image.shape[:2]), fallback_max_side)
+    cnn_upsample = 1 if 2 * cnn_side <= fallback_max_side else 0
+    # dlib's mmod refuses ("filter windows must be small enough…") an image thinner than its
+    # 80 px window; such a strip cannot hold a face it would find anyway.
+    scale = cnn_side / max(image.shape[:2])
+    if min(image.shape[:2]) * scale * (2**cnn_upsample) < CNN_MIN_SIDE:
+        return []
+    return _detect(image, "cnn", cnn_upsample, cnn_side, 0.0)
+
+
+def _detect(image: np.ndarray, model: str, upsample: int, max_side: int, adjust_threshold: float) -> list[DetectedFace]:
     height, width = image.shape[:2]
     scale = min(1.0, max_side / max(height, width)) if max_side > 0 else 1.0
+    resized = image
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    raw = _run(image, model, upsample, adjust_threshold)
+        resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    raw = _run(resized, model, upsample, adjust_threshold)
     faces = []
     for left, top, right, bottom, score in raw:
         x0 = min(max(round(left / scale), 0), width)

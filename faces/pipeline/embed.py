@@ -19,11 +19,21 @@ from PIL import ImageFile
 
 from departments.policy import RecognitionNotAllowed, require_recognition_allowed
 
-__all__ = ["RecognitionNotAllowed", "compute_embedding", "compute_embeddings", "EMBEDDING_DIM"]
+__all__ = [
+    "RecognitionNotAllowed",
+    "compute_embedding",
+    "compute_embeddings",
+    "current_embedding_variant",
+    "embedding_variant",
+    "EMBEDDING_DIM",
+]
 
 EMBEDDING_DIM = 128
 LANDMARK_MODELS = ("small", "large")  # dlib's 5-point and 68-point shape predictors
 MAX_JITTERS = 100  # each jitter is a full extra descriptor pass
+# dlib's aligned face chip, as face_recognition_model_v1 was trained on it (and as
+# compute_face_descriptor(image, shape) cuts it internally).
+CHIP_SIZE, CHIP_PADDING = 150, 0.25
 
 _lock = threading.Lock()
 _compute_lock = threading.Lock()
@@ -39,13 +49,17 @@ def compute_embeddings(
     *,
     jitters: int = 1,
     landmark_model: str = "small",
+    mirror: bool = False,
 ) -> list[np.ndarray]:
     """128-d float32 dlib descriptors, one per (x, y, w, h) box, in the boxes' order.
 
     1. Ask the recognition policy, which re-reads the database (RecognitionNotAllowed
        propagates to the caller, who records why nothing was computed).
     2. Check the inputs; convert boxes to face_recognition's (top, right, bottom, left).
-    3. Compute landmarks and descriptors in one face_recognition call.
+    3. Landmarks, then dlib's aligned 150x150 face chip for each box.
+    4. The descriptor of each chip; with `mirror`, the mean of the chip's and its
+       horizontally mirrored copy's descriptors (one batched call per face, twice the
+       descriptor time; docs/benchmarks.md, "DevTrain" has what it buys).
     """
     require_recognition_allowed(department)
     image = _check_rgb(rgb)
@@ -57,9 +71,31 @@ def compute_embeddings(
         return []
     locations = [_css_location(box, image.shape) for box in boxes]
     api = _face_recognition_api()
+    import dlib
+
+    vectors = []
     with _compute_lock:  # face_recognition's dlib models are shared module globals, not thread-safe
-        encodings = api.face_encodings(image, known_face_locations=locations, num_jitters=jitters, model=landmark_model)
-    return [np.asarray(encoding, dtype=np.float32) for encoding in encodings]
+        for shape in api._raw_face_landmarks(image, locations, model=landmark_model):
+            chip = dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+            if mirror:
+                pair = api.face_encoder.compute_face_descriptor([chip, np.ascontiguousarray(chip[:, ::-1])], jitters)
+                vector = (np.asarray(pair[0], dtype=np.float64) + np.asarray(pair[1], dtype=np.float64)) / 2
+            else:
+                vector = np.asarray(api.face_encoder.compute_face_descriptor(chip, jitters), dtype=np.float64)
+            vectors.append(vector.astype(np.float32))
+    return vectors
+
+
+def embedding_variant(*, landmark_model: str, mirror: bool) -> str:
+    """Names the descriptor space a vector lives in, stored with it (Face.embedding_variant).
+
+    Vectors of different variants must not be compared (distances between them are not
+    calibrated to the threshold). Jitters are not part of it: they average noise within the
+    same space.
+    """
+    if landmark_model not in LANDMARK_MODELS:
+        raise ValueError(f"landmark_model must be one of {LANDMARK_MODELS}, not {landmark_model!r}")
+    return f"dlib-resnet-{landmark_model}" + ("-mirror" if mirror else "")
 
 
 def compute_embedding(rgb: np.ndarray, box: Box, department: Any, **kwargs: Any) -> np.ndarray:
@@ -103,3 +139,10 @@ def _face_recognition_api() -> ModuleType:
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
             _api = api
         return _api
+
+
+def current_embedding_variant() -> str:
+    """The variant the configured pipeline computes (FACES_LANDMARK_MODEL, FACES_EMBED_MIRROR)."""
+    from django.conf import settings
+
+    return embedding_variant(landmark_model=settings.FACES_LANDMARK_MODEL, mirror=settings.FACES_EMBED_MIRROR)

@@ -16,11 +16,15 @@ Search, in three steps (docs/benchmarks.md, "Gallery search at scale" has the me
    walk has to visit ~k / share tuples and gives up first.)
 2. k-nearest gallery faces by the chosen path nominate candidate officers.
 3. Aggregate per officer: rank candidate officers by the distance from the probe to the
-   mean of all their gallery vectors (a centroid is steadier than one lucky photo).
+   mean of all their gallery vectors (a centroid is steadier than one lucky photo; on LFW
+   DevTrain this nomination-by-face, rank-by-centroid order is the best of the aggregations
+   measured, docs/benchmarks.md). Only vectors of the current embedding variant are
+   compared (Face.embedding_variant): another variant's distances mean something else.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -31,6 +35,9 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from departments.policy import allowed_department_ids
+from faces.pipeline.embed import current_embedding_variant
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ _AGGREGATE = """
     JOIN faces_face f ON f.officer_id = c.officer_id
     JOIN faces_image i ON i.id = f.image_id
     WHERE f.embedding IS NOT NULL AND f.use_for_recognition
+      AND f.embedding_variant IN (%(variant)s, '')
       AND o.department_id = ANY(%(scope)s)
       AND i.department_id = ANY(%(scope)s)
     GROUP BY f.officer_id, o.department_id
@@ -110,6 +118,7 @@ class _GallerySizes:
         self._lock = threading.Lock()
         self._sizes: dict[int, int] = {}
         self._loaded_at = float("-inf")
+        self.stale = 0  # gallery faces whose embedding variant is not the current one
 
     def clear(self) -> None:
         with self._lock:
@@ -120,10 +129,23 @@ class _GallerySizes:
             if time.monotonic() - self._loaded_at > GALLERY_SIZES_TTL_SECONDS:
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        "SELECT image_department_id, count(*) FROM faces_face WHERE embedding IS NOT NULL "
-                        "AND use_for_recognition AND officer_id IS NOT NULL GROUP BY image_department_id"
+                        "SELECT image_department_id, count(*), "
+                        "count(*) FILTER (WHERE embedding_variant NOT IN (%s, '')) FROM faces_face "
+                        "WHERE embedding IS NOT NULL AND use_for_recognition AND officer_id IS NOT NULL "
+                        "GROUP BY image_department_id",
+                        [current_embedding_variant()],
                     )
-                    self._sizes = {int(d): int(n) for d, n in cursor.fetchall()}
+                    rows = cursor.fetchall()
+                self._sizes = {int(d): int(n) for d, n, _stale in rows}
+                self.stale = sum(int(stale) for _d, _n, stale in rows)
+                if self.stale:
+                    # Not silently wrong (the search skips them) but silently incomplete: say so.
+                    logger.warning(
+                        "%d gallery faces have embeddings of another variant than %s and are not searched; "
+                        "run `manage.py reprocess --stale-embeddings`.",
+                        self.stale,
+                        current_embedding_variant(),
+                    )
                 self._loaded_at = time.monotonic()
             return sum(self._sizes.get(pk, 0) for pk in department_ids)
 
@@ -180,6 +202,7 @@ def search_gallery(
                 "exclude_image": exclude_image_id or 0,
                 "exclude_officers": [int(o) for o in exclude_officer_ids],
                 "k": CANDIDATE_FACES,
+                "variant": current_embedding_variant(),
             },
         )
         rows = cursor.fetchall()

@@ -2,6 +2,7 @@
 
     manage.py evaluate --root DIR --pairs FILE --department SLUG [--identify]
                        [--jitters N] [--landmark-model small|large] [--upsample N] [--max-side PX]
+                       [--mirror | --no-mirror] [--fallback none|hog|cnn] [--cache-dir DIR]
 
 Embeddings are computed by the project's own pipeline and only for a department where the
 recognition policy allows it: evaluation is biometric work like any other.
@@ -10,6 +11,7 @@ recognition policy allows it: evaluation is biometric work like any other.
 from __future__ import annotations
 
 import json
+from argparse import BooleanOptionalAction
 from pathlib import Path
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from departments.models import Department
 from departments.policy import RecognitionNotAllowed, recognition_allowed
 from faces import evaluation
-from faces.pipeline.detect import MAX_UPSAMPLE
+from faces.pipeline.detect import FALLBACKS, MAX_UPSAMPLE
 from faces.pipeline.embed import LANDMARK_MODELS, MAX_JITTERS
 
 
@@ -41,6 +43,24 @@ class Command(BaseCommand):
         parser.add_argument("--upsample", type=int, default=None, help="default: FACES_UPSAMPLE")
         parser.add_argument("--max-side", type=int, default=None, help="default: FACES_DETECT_MAX_SIDE")
         parser.add_argument("--detector", choices=("hog", "cnn"), default=None, help="default: FACES_DETECTOR")
+        parser.add_argument(
+            "--mirror",
+            action=BooleanOptionalAction,
+            default=None,
+            help="average with the mirrored face chip (default: FACES_EMBED_MIRROR)",
+        )
+        parser.add_argument(
+            "--fallback",
+            choices=[f or "none" for f in FALLBACKS],
+            default=None,
+            help="second detection pass where the first finds no face (default: FACES_DETECT_FALLBACK)",
+        )
+        parser.add_argument(
+            "--shortlist", type=int, default=5, help="identities re-ranked by the shortlist aggregations (default 5)"
+        )
+        parser.add_argument(
+            "--cache-dir", type=Path, default=None, help="keep descriptors on disk, one file per settings variant"
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
     def handle(self, *args, **options) -> None:
@@ -55,7 +75,7 @@ class Command(BaseCommand):
         if options["gallery_size"] < 1:
             raise CommandError("--gallery-size must be at least 1.")
         pairs = self._pairs(Path(options["pairs"])) if options["pairs"] else []
-        embed = evaluation.Embedder(department, config)
+        embed = evaluation.Embedder(department, config, cache_dir=options["cache_dir"])
         report: dict = {"settings": config.__dict__, "threshold": threshold}
         try:
             if pairs:
@@ -74,11 +94,19 @@ class Command(BaseCommand):
                     for name, numbers in evaluation.scan_identities(root).items()
                 }
                 report["identification"] = evaluation.identify(
-                    identities, gallery_size=options["gallery_size"]
+                    identities, gallery_size=options["gallery_size"], shortlist=options["shortlist"]
                 ).__dict__
         except RecognitionNotAllowed as exc:  # the flag went off while we were running
             raise CommandError(f"Stopped: facial recognition is no longer allowed for {department.slug}.") from exc
+        finally:
+            embed.save()
         report["images"] = {"read": len(embed.cache), "no_face": embed.no_face, "unreadable": len(embed.unreadable)}
+        computed = embed.embedded
+        report["timing"] = {
+            "faces_embedded": computed,
+            "embed_ms_per_face": 1000 * embed.embed_seconds / computed if computed else None,
+            "detect_ms_per_image": 1000 * embed.detect_seconds / embed.detected if embed.detected else None,
+        }
         if options["json"]:
             self.stdout.write(json.dumps(report, default=float))
         else:
@@ -105,6 +133,9 @@ class Command(BaseCommand):
             max_side=pick("max_side", "FACES_DETECT_MAX_SIDE"),
             jitters=pick("jitters", "FACES_EMBED_JITTERS"),
             landmark_model=pick("landmark_model", "FACES_LANDMARK_MODEL"),
+            mirror=pick("mirror", "FACES_EMBED_MIRROR"),
+            fallback="" if options["fallback"] == "none" else pick("fallback", "FACES_DETECT_FALLBACK"),
+            fallback_max_side=settings.FACES_DETECT_FALLBACK_MAX_SIDE,
             min_face_px=settings.FACES_MIN_FACE_PX,
             min_score=settings.FACES_MIN_DETECTOR_SCORE,
             max_pixels=settings.FACES_DECODE_MAX_PIXELS,
@@ -113,6 +144,8 @@ class Command(BaseCommand):
             raise CommandError(f"--upsample must be between 0 and {MAX_UPSAMPLE}.")
         if not 1 <= config.jitters <= MAX_JITTERS:
             raise CommandError(f"--jitters must be between 1 and {MAX_JITTERS}.")
+        if options["shortlist"] < 1:
+            raise CommandError("--shortlist must be at least 1.")
         if config.max_side < 0:
             raise CommandError("--max-side must be 0 (no limit) or a number of pixels.")
         return config
@@ -132,7 +165,8 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(
             f"Settings: detector={c['detector']} upsample={c['upsample']} max_side={c['max_side']} "
-            f"jitters={c['jitters']} landmarks={c['landmark_model']}"
+            f"jitters={c['jitters']} landmarks={c['landmark_model']} mirror={c['mirror']} "
+            f"fallback={c['fallback'] or 'none'}"
         )
         out(
             f"Images: {images['read']} read, {images['no_face']} with no face, "
@@ -161,5 +195,14 @@ class Command(BaseCommand):
             out(
                 f"Rank-1 identification: {i['probes']} probes against {i['identities']} identities "
                 f"({i['gallery_images']} gallery images): best-distance {i['best_distance']:.4f}, "
-                f"per-identity centroid {i['centroid']:.4f}"
+                f"per-identity centroid {i['centroid']:.4f}, centroid shortlist of {i['shortlist']} ranked by best "
+                f"photo {i['centroid_shortlist_best']:.4f}, best-photo shortlist ranked by centroid "
+                f"{i['best_shortlist_centroid']:.4f}"
+            )
+        t = report["timing"]
+        if t["faces_embedded"]:
+            out(
+                f"Time: {t['embed_ms_per_face']:.1f} ms per face to embed (landmarks and descriptor), "
+                f"{t['detect_ms_per_image']:.1f} ms per image to detect, over {t['faces_embedded']} faces computed "
+                "in this run"
             )

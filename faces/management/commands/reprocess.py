@@ -1,11 +1,17 @@
-"""Queue photos for processing again: `manage.py reprocess --missing|--all [--department SLUG]`."""
+"""Queue photos for processing again: `manage.py reprocess --missing|--all|--stale-embeddings [--department SLUG]`.
+
+--stale-embeddings re-embeds the faces whose stored embedding is of another variant than the
+configured pipeline computes (FACES_LANDMARK_MODEL, FACES_EMBED_MIRROR changed): the search skips
+those until then.
+"""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from faces.models import Image
+from faces.models import Face, Image
+from faces.pipeline.embed import current_embedding_variant
 from faces.tasks import process_face, process_image
 
 
@@ -16,6 +22,11 @@ class Command(BaseCommand):
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--missing", action="store_true", help="photos not done, or with faces lacking an embedding")
         which.add_argument("--all", action="store_true", help="every photo")
+        which.add_argument(
+            "--stale-embeddings",
+            action="store_true",
+            help="faces embedded with another embedding variant than the current settings compute",
+        )
         parser.add_argument("--department", help="only this department (slug)")
 
     def handle(self, *args, **options) -> None:
@@ -27,6 +38,16 @@ class Command(BaseCommand):
 
                 if not Department.objects.filter(slug=options["department"]).exists():
                     raise CommandError(f"No department with slug {options['department']!r}.")
+        if options["stale_embeddings"]:
+            faces = Face.objects.filter(image__in=images, embedding__isnull=False).exclude(
+                embedding_variant__in=[current_embedding_variant(), ""]
+            )
+            stale = 0
+            for face_id in faces.values_list("pk", flat=True).iterator():
+                process_face.delay(face_id)
+                stale += 1
+            self.stdout.write(f"Queued {stale} face(s) to re-embed as {current_embedding_variant()}.")
+            return
         if options["missing"]:
             images = images.filter(
                 ~Q(status=Image.Status.DONE) | Q(faces__embedding__isnull=True, faces__embedding_skipped_reason="")

@@ -45,11 +45,12 @@ def _with_dbname(url: str, name: str) -> str:
 
 
 @contextmanager
-def bench_environment(label: str) -> Iterator[dict[str, str]]:
+def bench_environment(label: str, broker: str = "redis") -> Iterator[dict[str, str]]:
     """Create a database, point this process (and the workers it starts) at it, migrate.
 
     Yields the environment for worker processes. Django is set up inside; on exit the
-    database, the media folder and the Redis queue are removed.
+    database, the media folder and the Redis queue are removed. `broker="filesystem"` uses
+    the embedded default's `filesystem://` broker instead, in a folder of its own.
     """
     import psycopg
 
@@ -71,6 +72,9 @@ def bench_environment(label: str) -> Iterator[dict[str, str]]:
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
     }
+    if broker == "filesystem":
+        # The broker's folders live under OVERSIGHT_VAR_DIR; the database is DATABASE_URL's.
+        env.update(CELERY_BROKER_URL="filesystem://", OVERSIGHT_VAR_DIR=tempfile.mkdtemp(prefix=f"bench-{label}-var-"))
     os.environ.update(env)
     try:
         import django
@@ -92,6 +96,8 @@ def bench_environment(label: str) -> Iterator[dict[str, str]]:
         import shutil
 
         shutil.rmtree(media, ignore_errors=True)
+        if broker == "filesystem":
+            shutil.rmtree(env["OVERSIGHT_VAR_DIR"], ignore_errors=True)
         try:
             import redis
 

@@ -4,20 +4,25 @@
 
 1. Per-stage split, in this process pinned to one core: the real worker service
    (faces.services.image_process, eager) runs on every test photo; its pipeline functions
-   are wrapped with timers, so decode / detect / label / embed / search are measured
-   inside the real code and "database & other" is the rest of the service's time.
+   are wrapped with timers, so decode / detect / embed / search are measured inside the
+   real code and "database & other" is the rest of the service's time. The labels run in
+   their own task after the photo is done (faces.services.labels, eager here too): timed
+   apart and left out of the photo task's time and overhead.
 2. Baseline: the face_recognition library called directly (load_image_file +
    face_locations + face_encodings) on the same photos, same process, same core, right
    after each of our runs so that both see the same machine load.
 3. End to end: a real `celery worker` (one process, pinned to the other core) on Redis;
    distinct ~1 MP single-face photos are uploaded through faces.services.image_create one
-   at a time and the database is polled until their suggestions exist.
+   at a time and the database is polled until their suggestions exist (and then until
+   their labels exist, so that each upload finds the worker idle).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
+import importlib.util
 import os
 import statistics
 import sys
@@ -30,14 +35,14 @@ from pathlib import Path
 from benchmarks import env as bench
 from benchmarks.baseline import direct
 
-STAGES = ("decode", "detect", "label", "embed", "search")
+STAGES = ("decode", "detect", "embed", "search")  # inside the photo's task; "label" is a task of its own
 SECTION = "## Pipeline (make bench)"
 
 
 @contextmanager
 def timed_pipeline(times: dict[str, float]):
     """Wrap the pipeline functions the worker service calls, adding their time to `times`."""
-    from faces.services import processing
+    from faces.services import labels, processing
 
     originals = {
         name: getattr(processing, attr)
@@ -46,9 +51,13 @@ def timed_pipeline(times: dict[str, float]):
             ("detect", "detect_faces"),
             ("embed", "compute_embeddings"),
             ("search", "search_gallery"),
-            ("labeler", "get_labeler"),
         )
     }
+    originals["labeler"], originals["label_task"] = labels.get_labeler, labels.image_label
+    # Grouping unidentified faces is a task of its own too (queued after the embeddings).
+    grouping = importlib.import_module("faces.services.grouping") if _has_module("faces.services.grouping") else None
+    if grouping is not None and hasattr(grouping, "face_group_assign"):
+        originals["group_task"] = grouping.face_group_assign
 
     def timer(stage, function):
         def wrapper(*args, **kwargs):
@@ -68,13 +77,23 @@ def timed_pipeline(times: dict[str, float]):
     processing.detect_faces = timer("detect", originals["detect"])
     processing.compute_embeddings = timer("embed", originals["embed"])
     processing.search_gallery = timer("search", originals["search"])
-    processing.get_labeler = lambda: TimedLabeler(originals["labeler"]())
+    labels.get_labeler = lambda: TimedLabeler(originals["labeler"]())
+    # The label task runs eagerly inside image_process here (queued at its end): timed apart.
+    labels.image_label = timer("label_task", originals["label_task"])
+    if "group_task" in originals:
+        grouping.face_group_assign = timer("group_task", originals["group_task"])
     try:
         yield
     finally:
+        if "group_task" in originals:
+            grouping.face_group_assign = originals["group_task"]
         processing.load_rgb, processing.detect_faces = originals["decode"], originals["detect"]
         processing.compute_embeddings, processing.search_gallery = originals["embed"], originals["search"]
-        processing.get_labeler = originals["labeler"]
+        labels.get_labeler, labels.image_label = originals["labeler"], originals["label_task"]
+
+
+def _has_module(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
 
 
 def add_synthetic_gallery(department, faces: int, per_officer: int = 5) -> None:
@@ -156,8 +175,10 @@ def stage_split(department, photos: list[str], repeats: int) -> list[dict]:
                     services.image_process = service
                 elapsed = time.perf_counter() - upload_start
                 row = {stage: times[stage] for stage in STAGES}
-                row["worker"] = total["worker"]
-                row["database"] = total["worker"] - sum(row[s] for s in STAGES)
+                row["label"], row["label_task"] = times["label"], times["label_task"]
+                row["group_task"] = times["group_task"]
+                row["worker"] = total["worker"] - times["label_task"] - times["group_task"]  # the photo's own task
+                row["database"] = row["worker"] - sum(row[s] for s in STAGES)
                 row["upload"] = elapsed - total["worker"]
                 row["faces"] = result.image.faces.count()
                 # The baseline right after, on the same photo, so both see the same machine load.
@@ -181,7 +202,7 @@ def end_to_end(department, worker_env: dict[str, str], uploads: int, log: Path, 
     if not department.officers.filter(first_name="biden").exists():
         bases = bases[:1]  # smoke size: only Obama is in the gallery
     worker = bench.Worker(worker_env, log, cpus=cpus).start()
-    latencies, upload_times, found = [], [], 0
+    latencies, upload_times, label_latencies, found = [], [], [], 0
     try:
         # Warm up: the first task loads dlib's models (~1 s) in the worker's child.
         warm = services.image_create(
@@ -209,11 +230,16 @@ def end_to_end(department, worker_env: dict[str, str], uploads: int, log: Path, 
             )
             found += bool(suggested)
             latencies.append(time.perf_counter() - start)
+            # Labels come in their own task after the suggestions; wait for them so that the
+            # next upload finds the (single) worker process idle.
+            _wait(lambda image_id=image_id: Image.objects.filter(pk=image_id).exclude(labels={}).exists(), 30)
+            label_latencies.append(time.perf_counter() - start)
     finally:
         worker.stop()
     runtimes = worker.task_runtimes()[1:]  # the first one is the warm-up
     return {
         "latencies": latencies,
+        "label_latencies": label_latencies,
         "uploads": upload_times,
         "task": runtimes[: len(latencies)],
         "with_suggestions": found,
@@ -238,29 +264,33 @@ def report(rows: list[dict], e2e: dict, args, synthetic: int) -> str:
         "",
         f"Stage split: the real worker service on each test photo in one process pinned to one core, "
         f"median of {args.repeats} distinct variants; gallery: {synthetic} synthetic faces + the identified test "
-        "photos. Times in ms. *Overhead* is everything but detect and embed, as a share of the worker's time.",
+        "photos. Times in ms. *Photo task* is process_image (decode, detect, embed, search, database); "
+        "*overhead* is everything in it but detect and embed, as a share of it. The labels run afterwards "
+        "in their own task (label_image: decode again, the people labeller, one write), shown apart.",
         "",
-        "| photo | faces | decode | detect | label | embed | search | database & other | worker total | "
-        "overhead | face_recognition direct | ours / direct |",
+        "| photo | faces | decode | detect | embed | search | database & other | photo task | "
+        "overhead | label task (labeller) | face_recognition direct | ours / direct |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     totals = defaultdict(float)
     for r in rows:
-        for k in (*STAGES, "database", "worker"):
+        for k in (*STAGES, "database", "worker", "label", "label_task", "group_task"):
             totals[k] += r[k]
         totals["direct"] += r["direct"]
         overhead = (r["worker"] - r["detect"] - r["embed"]) / r["worker"]
         lines.append(
             f"| {r['photo']} | {r['faces']:.0f} | "
             + " | ".join(ms(r[k]) for k in (*STAGES, "database", "worker"))
-            + f" | {overhead:.0%} | {ms(r['direct'])} | {r['worker'] / r['direct']:.2f} |"
+            + f" | {overhead:.0%} | {ms(r['label_task'])} ({ms(r['label'])}) | {ms(r['direct'])} | "
+            f"{r['worker'] / r['direct']:.2f} |"
         )
     overhead = (totals["worker"] - totals["detect"] - totals["embed"]) / totals["worker"]
     core = totals["decode"] + totals["detect"] + totals["embed"]
     lines.append(
         "| **all photos** | | "
         + " | ".join(f"**{ms(totals[k])}**" for k in (*STAGES, "database", "worker"))
-        + f" | **{overhead:.1%}** | **{ms(totals['direct'])}** | **{totals['worker'] / totals['direct']:.2f}** |"
+        + f" | **{overhead:.1%}** | **{ms(totals['label_task'])}** ({ms(totals['label'])}) | "
+        f"**{ms(totals['direct'])}** | **{totals['worker'] / totals['direct']:.2f}** |"
     )
     lat = e2e["latencies"]
     p50, p90 = bench.percentile(lat, 50), bench.percentile(lat, 90)
@@ -271,24 +301,27 @@ def report(rows: list[dict], e2e: dict, args, synthetic: int) -> str:
         f"Same work as the direct baseline (decode + detect + embed only): {core / totals['direct']:.2f} x "
         "face_recognition called directly (ours downscales large photos before detecting; both upsample once).",
         "",
-        f"Overhead goal (< 15 % of the total): **{'met' if overhead < 0.15 else 'not met'}** ({overhead:.1%}; "
-        f"without the people labeler, which is a separate feature, "
-        f"{(totals['worker'] - totals['detect'] - totals['embed'] - totals['label']) / totals['worker']:.1%}).",
+        f"Overhead goal (<= 15 % of the photo task): **{'met' if overhead <= 0.15 else 'not met'}** "
+        f"({overhead:.1%}). The label task, after the suggestions, adds {ms(totals['label_task'])} ms in all "
+        f"({totals['label_task'] / totals['worker']:.0%} of the photo tasks' time) on the worker, off the path to "
+        f"suggestions; the face-grouping task (queued after the embeddings) {ms(totals['group_task'])} ms in all.",
         "",
         f"End to end, upload -> suggestions through a real `celery worker` (prefork, 1 process, pinned to one core) "
         f"on Redis: {len(lat)} distinct ~1 MP one-face photos uploaded one at a time with "
         f"`faces.services.image_create`, the database polled every 5 ms; {e2e['with_suggestions']} of them got "
-        "suggestions.",
+        "suggestions. Each upload waits for the previous photo's labels, so it finds the worker idle.",
         "",
-        "| uploads | p50 | p90 | max | upload call (median) | worker task (median, from its log) | "
-        "broker + queue + polling (median remainder) |",
-        "|---|---|---|---|---|---|---|",
-        f"| {len(lat)} | {ms(p50)} ms | {ms(p90)} ms | {ms(max(lat)) if lat else '-'} ms | {ms(upload)} ms | "
-        f"{ms(task)} ms | {ms(statistics.median(lat) - upload - task) if lat and e2e['task'] else '-'} ms |",
+        "| uploads | p50 | p90 | p95 | max | upload call (median) | photo task (median, from its log) | "
+        "broker + queue + polling (median remainder) | labels stored (p50) |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| {len(lat)} | {ms(p50)} ms | {ms(p90)} ms | {ms(bench.percentile(lat, 95))} ms | "
+        f"{ms(max(lat)) if lat else '-'} ms | {ms(upload)} ms | "
+        f"{ms(task)} ms | {ms(statistics.median(lat) - upload - task) if lat and e2e['task'] else '-'} ms | "
+        f"{ms(bench.percentile(e2e['label_latencies'], 50))} ms |",
         "",
-        f"Latency goal (p50 < 1.0 s): **{'met' if p50 < 1.0 else 'not met'}**. Redis delivers a task to a "
-        "waiting worker at once (BRPOP); the embedded default's `filesystem://` broker is polled (kombu's default "
-        "interval is 1 s), which adds up to a second per photo there.",
+        f"Latency goal (p50 <= 0.35 s on Redis): **{'met' if p50 <= 0.35 else 'not met'}**. Redis delivers a task to a "
+        "waiting worker at once (BRPOP); the embedded default's `filesystem://` broker is polled every 0.1 s "
+        "(`CELERY_POLLING_INTERVAL`): `python -m benchmarks.latency` measures both through the API.",
     ]
     return "\n".join(lines)
 

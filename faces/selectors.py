@@ -193,6 +193,11 @@ def _shown(face_id: int, shown_ids: set[int] | None) -> bool:
     return shown_ids is None or face_id in shown_ids
 
 
+def labels_pending(image: Image) -> bool:
+    """Whether the photo's sorting hints are still to come (a failed photo gets none)."""
+    return image.status != Image.Status.FAILED and not image.labels
+
+
 def image_page_data(
     image: Image, *, editable_face_ids: set[int], show_suggestions: bool, suggestion_limit: int | None = None
 ) -> dict:
@@ -250,6 +255,8 @@ def image_page_data(
         "status_label": STATUS_LABELS.get(image.status, image.status),
         "error": image.error if image.status == Image.Status.FAILED else "",
         "pending": pending,
+        # Sorting hints come from their own task after the suggestions (services/labels.py).
+        "labels_pending": labels_pending(image),
         "width": image.width,
         "height": image.height,
         "public_url": f"{reverse('image_public', args=[image.pk])}?v={key}",

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from faces.models import Image
+from faces.selectors import labels_pending
 from review import services
 from review.forms import SortForm
 from review.models import QueueKind
@@ -49,6 +50,8 @@ def _render(request: HttpRequest, image: Image, status: int = 200) -> HttpRespon
                 "people_count": labels.get("people_count"),
                 "face_count": labels.get("face_count"),
                 "likely_officers": labels.get("likely_officers"),
+                # Labels arrive in their own task after the faces; the queue never waits for them.
+                "pending": labels_pending(image),
             },
         },
         status=status,

@@ -10,7 +10,7 @@ PORT ?= 8000
 N ?= 10000
 PYTEST_ARGS ?=
 
-.PHONY: install venv deps migrate seed run admin stop lint test browser bench bench-search bench-workers bench-load bench-roster bench-export clean
+.PHONY: install venv deps migrate seed run admin stop lint test browser bench bench-search bench-workers bench-load bench-roster bench-export bench-headshots bench-grouping clean
 
 install: deps migrate seed
 
@@ -77,6 +77,13 @@ bench-roster: deps  # import_roster of a generated 50,000-officer CSV, then a 1 
 
 bench-export: deps  # the department export ZIP of 50,000 officers with their assignments (docs/benchmarks.md)
 	$(PY) -m benchmarks.roster_export --n 50000
+
+bench-headshots: deps  # headshot import photos/s with 1 and 2 Celery workers on Redis (docs/benchmarks.md)
+	$(PY) -m benchmarks.headshots
+
+DEVTRAIN ?= ../shared/datasets/lfw-devtrain
+bench-grouping: deps  # groups of unidentified faces: pairwise precision/recall on DevTrain, time for 10k/100k faces
+	$(PY) -m benchmarks.grouping --dataset $(DEVTRAIN)
 
 bench-load: deps  # gunicorn (2 workers) + 2 Celery workers on Redis, 10 and 50 clients (docs/benchmarks.md)
 	$(PY) -m benchmarks.load

@@ -73,6 +73,10 @@ class Face(models.Model):
     )
     is_civilian = models.BooleanField(default=False)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True, editable=False)
+    # Which descriptor space the embedding is in (faces.pipeline.embed.embedding_variant):
+    # the search compares only vectors of the current FACES_EMBEDDING_VARIANT, and
+    # `manage.py reprocess --stale-embeddings` re-embeds the others.
+    embedding_variant = models.CharField(max_length=40, blank=True, editable=False)
     # Why a face was not embedded (too small, poor score, recognition off…), shown to users.
     embedding_skipped_reason = models.CharField(max_length=200, blank=True)
     use_for_recognition = models.BooleanField(default=False)
@@ -271,6 +275,9 @@ class GateAuditRun(models.Model):
     # of them the run turned off (through the audited service).
     flags_found = models.PositiveIntegerField(default=0)
     flags_turned_off = models.PositiveIntegerField(default=0)
+    # Face-group memberships that break the gate (faces.services.grouping), and how many were removed.
+    memberships_found = models.PositiveIntegerField(default=0)
+    memberships_removed = models.PositiveIntegerField(default=0)
     # The first offending face and suggestion ids, for whoever investigates.
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -283,11 +290,11 @@ class GateAuditRun(models.Model):
 
     @property
     def violations(self) -> int:
-        return self.embeddings_found + self.suggestions_found + self.flags_found
+        return self.embeddings_found + self.suggestions_found + self.flags_found + self.memberships_found
 
     @property
     def fixed(self) -> int:
-        return self.embeddings_purged + self.suggestions_withdrawn
+        return self.embeddings_purged + self.suggestions_withdrawn + self.memberships_removed
 
 
 class RuleChange(models.Model):
@@ -315,3 +322,96 @@ class RuleChange(models.Model):
 
     def __str__(self) -> str:
         return f"rule for {self.state} {self.action} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class HeadshotBatch(models.Model):
+    """One import of official headshots for a department (manage.py import_headshots or the
+    coordinators' page): who sent what, and when the last file was done."""
+
+    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # The folder, ZIP or "N files" it came from, as shown back to people (never used as a path).
+    source = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"headshots {self.pk} for department {self.department_id}"
+
+
+class HeadshotItem(models.Model):
+    """One file of a headshot batch and what became of it (every file gets one, bad ones too)."""
+
+    class Status(models.TextChoices):
+        # Every file gets its item first, in one transaction; its photo is stored after, so an
+        # intake cut short leaves `received` items the sweep reports (faces.services.headshots).
+        RECEIVED = "received", "received"
+        QUEUED = "queued", "waiting"
+        PROCESSING = "processing", "processing"
+        DONE = "done", "identified"
+        NO_FACE = "no_face", "no face"
+        SEVERAL_FACES = "several_faces", "several faces"
+        UNKNOWN_OFFICER = "unknown_officer", "unknown officer"
+        BAD_IMAGE = "bad_image", "bad image"
+        MISSING = "missing", "missing file"  # listed in the mapping file, not sent
+        FAILED = "failed", "failed"
+
+    PENDING = (Status.QUEUED, Status.PROCESSING)  # waiting for processing
+    UNSETTLED = (Status.RECEIVED, *PENDING)  # no result yet
+
+    batch = models.ForeignKey(HeadshotBatch, on_delete=models.CASCADE, related_name="items")
+    file_name = models.CharField(max_length=255)
+    # The employee ID or badge number the file name (or the mapping) gave.
+    key = models.CharField(max_length=100, blank=True)
+    officer = models.ForeignKey(
+        "departments.Officer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    image = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    face = models.ForeignKey(Face, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    message = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["batch_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}: {self.status}"
+
+
+class FaceGroup(models.Model):
+    """Unidentified, embedded faces of one department that look like one person (faces.services.grouping).
+
+    Volunteers identify a group at once (review "groups" queue), each face with its own
+    Decision. Biometric-derived data: only where recognition is allowed, purged with the
+    embeddings (faces.services.recognition.purge_department and the triggers of
+    migration 0009), never mixing departments.
+    """
+
+    department = models.ForeignKey("departments.Department", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Group {self.pk} of department {self.department_id}"
+
+
+class FaceGroupMember(models.Model):
+    """A face in a group: at most one group per face. The database drops the row when the face
+    loses its embedding, gets an identity or changes department (migration 0009)."""
+
+    face = models.OneToOneField(Face, on_delete=models.CASCADE, related_name="group_membership")
+    group = models.ForeignKey(FaceGroup, on_delete=models.CASCADE, related_name="members")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["group_id", "added_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Face {self.face_id} in group {self.group_id}"

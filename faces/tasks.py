@@ -16,11 +16,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from faces import services
-from faces.models import Face, GateAuditRun, Image
+from faces.models import Face, GateAuditRun, HeadshotItem, Image
 from faces.pipeline.label import TransientLabelerError
+from faces.services import headshots, labels
 from faces.services.gate_audit import gate_audit_run
+from faces.services.headshots import HeadshotNotReady
 
 logger = logging.getLogger(__name__)
+
+# How far back the sweep looks for photos whose label task was lost; older ones are left
+# unlabelled (hints only) rather than scanning every done photo each minute.
+LABEL_SWEEP_DAYS = 7
 
 # Transient: the database or the file store went away for a moment.
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError, TransientLabelerError)
@@ -48,6 +54,21 @@ def process_image(self, image_id: int) -> str:
 
 
 @shared_task(bind=True, **RETRY)
+def label_image(self, image_id: int) -> str:
+    """Sorting hints for a done photo, after its suggestions; never fails the photo."""
+    try:
+        return labels.image_label(image_id)
+    except TRANSIENT:
+        if self.request.retries >= self.max_retries:
+            labels.image_labels_fail(image_id, "Labelling kept failing because a service was unavailable.")
+        raise
+    except Exception as exc:  # a bug or a labeller crash: record it, the photo stays done
+        logger.exception("labelling image %s failed", image_id)
+        labels.image_labels_fail(image_id, f"Labelling failed: {exc.__class__.__name__}: {exc}")
+        return "failed"
+
+
+@shared_task(bind=True, **RETRY)
 def process_face(self, face_id: int) -> str:
     return services.face_process(face_id)
 
@@ -67,15 +88,19 @@ def reprocess(image_ids: list[int]) -> int:
 
 @shared_task
 def sweep_stuck_images() -> int:
-    """Re-queue photos left `queued` (broker down at upload time, lost message)."""
+    """Re-queue photos left `queued` (broker down at upload time, lost message), and lost label tasks."""
     cutoff = timezone.now() - timedelta(seconds=settings.SWEEP_QUEUED_AFTER_SECONDS)
     # A photo `processing` for longer than the hard time limit lost its worker.
     abandoned = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
+    # A headshot's photo is processed by its own task (process_headshot), swept below.
+    headshot_images = HeadshotItem.objects.filter(status__in=HeadshotItem.PENDING, image__isnull=False)
     stuck = list(
         Image.objects.filter(
             Q(status=Image.Status.QUEUED, updated_at__lt=cutoff)
             | Q(status=Image.Status.PROCESSING, updated_at__lt=abandoned)
-        ).values_list("pk", flat=True)[:500]
+        )
+        .exclude(pk__in=headshot_images.values("image_id"))
+        .values_list("pk", flat=True)[:500]
     )
     for image_id in stuck:
         Image.objects.filter(pk=image_id).update(updated_at=timezone.now())
@@ -87,10 +112,58 @@ def sweep_stuck_images() -> int:
     )
     for face_id in faces:
         process_face.delay(face_id)
-    return len(stuck) + len(faces)
+    # A done photo still without labels lost its label task (broker down, worker killed).
+    # Only recent photos: the created_at index keeps this cheap on a large table; the
+    # updated_at bump queues each at most once per cutoff even while the queue is long.
+    unlabelled = list(
+        Image.objects.filter(
+            status=Image.Status.DONE,
+            labels={},
+            updated_at__lt=cutoff,
+            created_at__gte=timezone.now() - timedelta(days=LABEL_SWEEP_DAYS),
+        ).values_list("pk", flat=True)[:500]
+    )
+    for image_id in unlabelled:
+        Image.objects.filter(pk=image_id).update(updated_at=timezone.now())
+        label_image.delay(image_id)
+    headshots_stuck = list(
+        HeadshotItem.objects.filter(
+            Q(status=HeadshotItem.Status.QUEUED, updated_at__lt=cutoff)
+            | Q(status=HeadshotItem.Status.PROCESSING, updated_at__lt=abandoned)
+        ).values_list("pk", flat=True)[:500]
+    )
+    for item_id in headshots_stuck:
+        HeadshotItem.objects.filter(pk=item_id).update(updated_at=timezone.now())
+        process_headshot.delay(item_id)
+    # Files of an import whose request was killed before they were stored: reported, not lost.
+    intake_cut_short = headshots.headshot_intake_sweep()
+    return len(stuck) + len(faces) + len(unlabelled) + len(headshots_stuck) + intake_cut_short
 
 
 @shared_task
 def gate_audit() -> int:
     """Hourly from beat: find and purge biometric data that crossed the gate (rule 4)."""
     return gate_audit_run(fix=True, ran_by=GateAuditRun.RanBy.BEAT).violations
+
+
+@shared_task(bind=True, **{**RETRY, "autoretry_for": (*TRANSIENT, HeadshotNotReady)})
+def process_headshot(self, item_id: int) -> str:
+    """One file of a headshot import: the normal pipeline, then the officer's identification."""
+    try:
+        return headshots.headshot_item_process(item_id)
+    except (*TRANSIENT, HeadshotNotReady):
+        if self.request.retries >= self.max_retries:
+            headshots.headshot_item_fail(item_id, "Processing kept failing because a service was unavailable.")
+        raise
+    except Exception as exc:  # a bug or a corrupt file: fail visibly, never loop
+        logger.exception("headshot item %s failed", item_id)
+        headshots.headshot_item_fail(item_id, f"Processing failed: {exc.__class__.__name__}: {exc}")
+        return "failed"
+
+
+@shared_task(bind=True, **RETRY)
+def group_faces(self, face_ids: list[int]) -> int:
+    """Place faces just embedded into groups of unidentified faces (faces/services/grouping.py)."""
+    from faces.services.grouping import face_group_assign
+
+    return sum(1 for face_id in face_ids if face_group_assign(face_id) is not None)

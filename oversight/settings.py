@@ -227,8 +227,24 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Uploads: validated by decoding, never by extension.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
+# Roster CSVs (departments.roster; the page and POST /api/v1/departments/{id}/roster/). A
+# 50,000-officer roster is about 5 MB. The API also refuses any body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
+# A previewed roster file not applied within this many days is deleted (it holds names, race
+# and birth years); its page then says the preview expired. Applied files are deleted at once.
+ROSTER_PREVIEW_KEEP_DAYS = env_int("ROSTER_PREVIEW_KEEP_DAYS", 7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Headshot imports (manage.py import_headshots, the coordinators' page): a batch is refused
+# whole above these, before anything is stored; each photo also obeys the upload limits above.
+HEADSHOTS_MAX_FILES = env_int("HEADSHOTS_MAX_FILES", 500)
+# Django refuses a request with more files than this with a bare 400 before any view (or
+# the CSRF check) runs: a batch's photos, plus a mapping file and some room.
+DATA_UPLOAD_MAX_NUMBER_FILES = HEADSHOTS_MAX_FILES + 5
+HEADSHOTS_MAX_TOTAL_BYTES = env_int("HEADSHOTS_MAX_TOTAL_BYTES", 500 * 1024 * 1024)
+# A headshot with several faces is identified only if its largest face's area is at least
+# this many times every other face's (a small face in the background); else it is reported.
+HEADSHOTS_DOMINANT_FACE_RATIO = env_float("HEADSHOTS_DOMINANT_FACE_RATIO", 4.0)
 
 # --- Cache (throttles, claims): Redis in production, in-process otherwise -------------
 CACHE_URL = env_str("CACHE_URL")
@@ -295,6 +311,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-images": {"task": "faces.tasks.sweep_stuck_images", "schedule": 60.0},
     # Proves rule 4 in the data and purges what a disabled trigger let through (docs/reliability.md).
     "gate-audit": {"task": "faces.tasks.gate_audit", "schedule": env_float("GATE_AUDIT_EVERY_SECONDS", 3600.0)},
+    "prune-roster-previews": {"task": "departments.tasks.prune_roster_previews", "schedule": 6 * 3600.0},
 }
 
 # --- Face pipeline ----------------------------------------------------------------
@@ -303,9 +320,35 @@ FACES_UPSAMPLE = env_int("FACES_UPSAMPLE", 1)
 FACES_DETECT_MAX_SIDE = env_int("FACES_DETECT_MAX_SIDE", 2600)  # docs/benchmarks.md: crowd recall
 FACES_MIN_FACE_PX = env_int("FACES_MIN_FACE_PX", 40)
 FACES_MIN_DETECTOR_SCORE = env_float("FACES_MIN_DETECTOR_SCORE", -0.2)
+# Measured on LFW DevTrain (docs/benchmarks.md, "Accuracy on LFW DevTrain"): each setting's effect
+# is in the table there. Changing FACES_LANDMARK_MODEL or FACES_EMBED_MIRROR changes the descriptor
+# space: stored embeddings of the old variant stop being searched until
+# `manage.py reprocess --stale-embeddings` re-embeds them (the search logs how many are stale).
 FACES_EMBED_JITTERS = env_int("FACES_EMBED_JITTERS", 1)
-FACES_LANDMARK_MODEL = env_str("FACES_LANDMARK_MODEL", "small")  # dlib 5- or 68-point
+# dlib 5- or 68-point. On half of DevTrain (1,184 pairs) the 68-point model gave +0.2 points at 0.6 but
+# a lower best accuracy (98.8 vs 99.0 %), TAR at FAR 0.1 % (0.909 vs 0.925) and rank-1: no gain.
+FACES_LANDMARK_MODEL = env_str("FACES_LANDMARK_MODEL", "small")
+# Average each descriptor with its horizontally mirrored face chip's (not re-normalised: unit length
+# moved the best threshold to 0.42 with a one-step plateau and lowered TAR). DevTrain at 0.6, skipped
+# pairs as errors: 97.3 -> 97.6 % (98.8 -> 99.2 % of evaluated pairs), TAR at FAR 0.1 % 0.928 -> 0.964,
+# for 1.84x the embedding time per face (one batched call of two chips).
+FACES_EMBED_MIRROR = env_bool("FACES_EMBED_MIRROR", True)
+# A second detection pass when the first finds no face: "" (off), "hog" (one more upsampling
+# step) or "cnn" (dlib's mmod detector on at most FACES_DETECT_FALLBACK_MAX_SIDE px a side). DevTrain:
+# HOG finds no face in 26 of 3,443 photos (34 pairs skipped); "hog" recovers 8 photos (21 pairs
+# skipped), "cnn" all of them (0 skipped): with mirroring, 97.6 -> 99.1 % counting skipped pairs.
+# It runs only on photos where HOG found nothing (~8 s each on this loaded 2-core machine).
+FACES_DETECT_FALLBACK = env_str("FACES_DETECT_FALLBACK", "cnn")
+# The CNN's time grows with its pixels (about 3 s for 500x500 on one loaded core): 640 px bounds a
+# photo without any face to about 1.6x that, and still finds faces of 1/8 of the photo's side or more
+# (portraits and headshots, where HOG's misses are turned or tilted faces). Smaller photos are upsampled.
+FACES_DETECT_FALLBACK_MAX_SIDE = env_int("FACES_DETECT_FALLBACK_MAX_SIDE", 640)
+# Re-chosen on DevTrain's sweep with the shipped pipeline: accuracy is flat at its best (99.14 %) from
+# 0.585 to 0.615, so 0.6 stays, in the middle of the plateau. TAR at FAR 0.1 % needs 0.554 (96.2 %).
 FACES_MATCH_THRESHOLD = env_float("FACES_MATCH_THRESHOLD", 0.6)
+# Groups of unidentified faces (faces/services/grouping.py): the largest threshold with pairwise
+# precision >= 0.99 on DevTrain (docs/benchmarks.md, "Clusters of unidentified faces").
+FACES_GROUP_THRESHOLD = env_float("FACES_GROUP_THRESHOLD", 0.39)
 FACES_MAX_SUGGESTIONS = env_int("FACES_MAX_SUGGESTIONS", 5)
 # An uploader who is not a volunteer reads suggestions for this many faces of a photo (the
 # largest); volunteers see all. Bounds what one upload can be used to search for.

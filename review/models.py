@@ -13,6 +13,7 @@ from django.db import models
 class QueueKind(models.TextChoices):
     SORT = "sort", "Sort photos"  # item = faces.Image
     IDENTIFY = "identify", "Identify faces"  # item = faces.Face
+    GROUP = "group", "Identify groups"  # item = faces.FaceGroup
 
 
 class Claim(models.Model):

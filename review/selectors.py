@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from departments import policy
 from departments.models import Department, Officer
-from faces.models import Decision, Face, Image, MatchSuggestion
+from faces.models import Decision, Face, FaceGroup, FaceGroupMember, Image, MatchSuggestion
 from faces.pipeline.quality import embedding_skip_reason
 from faces.services.recognition import purge_preview
 
@@ -47,6 +47,29 @@ def identify_queue(department: Department | int) -> QuerySet[Face]:
     )
 
 
+def group_queue(department: Department | int) -> QuerySet[FaceGroup]:
+    """Groups of two or more unidentified faces (faces.services.grouping), largest first, only
+    where recognition is allowed now (the groups are purged when it is not; this re-checks)."""
+    return (
+        FaceGroup.objects.filter(
+            department=department, department__in=Department.objects.filter(policy.allowed_departments_q())
+        )
+        # A subquery, not a GROUP BY: the claim locks the chosen row (FOR UPDATE).
+        .annotate(size=_count(FaceGroupMember.objects.all(), "group"))
+        .filter(size__gte=2)
+        .order_by("-size", "created_at", "pk")
+    )
+
+
+def group_faces(group: FaceGroup) -> QuerySet[Face]:
+    """The faces of a group, in the order they joined."""
+    return (
+        Face.objects.filter(group_membership__group=group)
+        .select_related("image")
+        .order_by("group_membership__added_at", "pk")
+    )
+
+
 def _count(queryset: QuerySet, department_field: str) -> Coalesce:
     counted = (
         queryset.order_by()
@@ -64,9 +87,11 @@ def department_queues() -> QuerySet[Department]:
     identifiable = Face.objects.filter(
         image__status=Image.Status.DONE, officer__isnull=True, is_civilian=False
     ).exclude(image__contains_officers=False)
+    groups = FaceGroup.objects.filter(department__in=Department.objects.filter(policy.allowed_departments_q()))
     return Department.objects.annotate(
         sort_count=_count(sortable, "department"),
         identify_count=_count(identifiable, "image__department"),
+        group_count=_count(groups, "department"),
     ).order_by("state", "name")
 
 

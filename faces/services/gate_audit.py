@@ -10,7 +10,9 @@ implementation of the same rule, so a trigger that was disabled, dropped or wron
    and writes a BiometricPurge row per department; either way it stores a GateAuditRun.
    It also finds departments whose flag is on in a state a rule forbids (rule 5; the
    trigger of migration 0006 prevents it) and with `fix` turns them off through
-   `department_set_recognition` (audited in RecognitionChange).
+   `department_set_recognition` (audited in RecognitionChange). And face-group memberships
+   across the gate (faces.services.grouping; migration 0009's triggers prevent them): with
+   `fix` they are removed.
 2. `purges_of_this_transaction(actor)` reads what the triggers purged in the current
    transaction (the admin shows it to the person who saved) and records them as the actor.
 """
@@ -22,13 +24,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from departments.models import Department, JurisdictionRule
 from departments.policy import allowed_departments_q, forbidding_rule
-from faces.models import BiometricPurge, Face, GateAuditRun, MatchSuggestion
+from faces.models import BiometricPurge, Face, FaceGroupMember, GateAuditRun, MatchSuggestion
 from faces.services.recognition import department_set_recognition
 
 logger = logging.getLogger(__name__)
@@ -46,10 +48,11 @@ class GateAuditResult:
     face_ids: list[int]
     suggestion_ids: list[int]
     flag_department_ids: list[int] = field(default_factory=list)
+    membership_ids: list[int] = field(default_factory=list)
 
     @property
     def violations(self) -> int:
-        return len(self.face_ids) + len(self.suggestion_ids) + len(self.flag_department_ids)
+        return len(self.face_ids) + len(self.suggestion_ids) + len(self.flag_department_ids) + len(self.membership_ids)
 
 
 def flags_on_under_a_rule() -> QuerySet[Department]:
@@ -77,6 +80,18 @@ def violating_faces() -> QuerySet[Face]:
 def violating_suggestions() -> QuerySet[MatchSuggestion]:
     return MatchSuggestion.objects.filter(status=MatchSuggestion.Status.PENDING).exclude(
         _face_allowed_q("face__") & Q(officer__department__in=_allowed())
+    )
+
+
+def violating_memberships() -> QuerySet[FaceGroupMember]:
+    """Group memberships the triggers of migration 0009 forbid: a group where recognition is not
+    allowed, a face of another department, without an embedding, or identified already."""
+    return FaceGroupMember.objects.filter(
+        ~Q(group__department__in=_allowed())
+        | ~Q(face__image__department=F("group__department"))
+        | Q(face__embedding__isnull=True)
+        | Q(face__officer__isnull=False)
+        | Q(face__is_civilian=True)
     )
 
 
@@ -112,6 +127,14 @@ def gate_audit_run(*, fix: bool = False, ran_by: str = GateAuditRun.RanBy.COMMAN
     )
     face_ids = [row[0] for row in faces]
     suggestion_ids = [row[0] for row in suggestions]
+    membership_ids = list(
+        violating_memberships().select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True)
+    )
+    removed = 0
+    if fix and membership_ids:
+        # Before the embeddings are purged below: the face trigger would remove some of them
+        # unrecorded. Empty groups go with their last member (trigger of migration 0009).
+        removed, _ = FaceGroupMember.objects.filter(pk__in=membership_ids).delete()
     purged = withdrawn = 0
     if fix and (face_ids or suggestion_ids):
         purged = Face.objects.filter(pk__in=face_ids, embedding__isnull=False).update(
@@ -150,22 +173,26 @@ def gate_audit_run(*, fix: bool = False, ran_by: str = GateAuditRun.RanBy.COMMAN
         suggestions_withdrawn=withdrawn,
         flags_found=len(flag_ids),
         flags_turned_off=turned_off,
+        memberships_found=len(membership_ids),
+        memberships_removed=removed,
         details={
             "face_ids": face_ids[:DETAIL_LIMIT],
             "suggestion_ids": suggestion_ids[:DETAIL_LIMIT],
             "flag_department_ids": flag_ids[:DETAIL_LIMIT],
+            "membership_ids": membership_ids[:DETAIL_LIMIT],
         },
     )
-    if face_ids or suggestion_ids or flag_ids:
+    if face_ids or suggestion_ids or flag_ids or membership_ids:
         logger.warning(
-            "gate audit: %d embeddings, %d pending suggestions and %d recognition flags where recognition is not "
-            "allowed (%s)",
+            "gate audit: %d embeddings, %d pending suggestions, %d recognition flags and %d face-group memberships "
+            "where recognition is not allowed (%s)",
             len(face_ids),
             len(suggestion_ids),
             len(flag_ids),
+            len(membership_ids),
             "fixed" if fix else "not fixed",
         )
-    return GateAuditResult(run, face_ids, suggestion_ids, flag_ids)
+    return GateAuditResult(run, face_ids, suggestion_ids, flag_ids, membership_ids)
 
 
 def purges_of_this_transaction(*, actor=None) -> list[BiometricPurge]:

@@ -1,4 +1,4 @@
-"""What the workers do: detect, label, and — only behind the gate — embed and search.
+"""What the workers do: detect and — only behind the gate — embed and search (labels: labels.py).
 
 Every step is idempotent: tasks may run twice (redelivery after a worker dies) and must
 leave the same rows. Detection is lawful everywhere; embeddings and searches happen only
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -21,10 +21,11 @@ from departments.models import RecognitionChange
 from faces.models import Face, Image, MatchSuggestion, RecognitionEvent
 from faces.pipeline.decode import ImageRejected, load_rgb
 from faces.pipeline.detect import detect_faces
-from faces.pipeline.embed import compute_embeddings
-from faces.pipeline.label import LabelerError, TransientLabelerError, get_labeler
+from faces.pipeline.embed import compute_embeddings, current_embedding_variant
 from faces.pipeline.quality import embedding_skip_reason
 from faces.pipeline.search import search_gallery
+from faces.services.grouping import faces_group_later
+from faces.services.labels import image_labels_queue
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +53,16 @@ def _read_rgb(image: Image) -> np.ndarray:
     return load_rgb(data, max_pixels=settings.FACES_DECODE_MAX_PIXELS)
 
 
-def image_process(image_id: int) -> str:
+def image_process(image_id: int, *, search: bool = True) -> str:
     """Process one uploaded photo.
 
     1. Claim the row (queued/processing → processing); anything else means done already.
     2. Decode once; an unreadable file ends as `failed` with a readable reason.
     3. Detect face boxes (always lawful) and store them without duplicates.
-    4. Label the photo (people, face count; never demographics).
-    5. Embed and search for every face still without an embedding — behind the gate.
-    6. Mark the photo done.
+    4. Embed and search for every face still without an embedding — behind the gate.
+       `search=False` embeds only (a headshot import identifies the face itself).
+    5. Mark the photo done, then queue its labels (sorting hints: people, face count)
+       as a task of their own, so suggestions never wait for them (services/labels.py).
     """
     if not _claim(image_id):
         return "skipped"
@@ -71,35 +73,28 @@ def image_process(image_id: int) -> str:
         image_fail(image_id, f"The stored photo could not be decoded: {exc}")
         return "failed"
     detections = detect_faces(
-        rgb, model=settings.FACES_DETECTOR, upsample=settings.FACES_UPSAMPLE, max_side=settings.FACES_DETECT_MAX_SIDE
+        rgb,
+        model=settings.FACES_DETECTOR,
+        upsample=settings.FACES_UPSAMPLE,
+        max_side=settings.FACES_DETECT_MAX_SIDE,
+        fallback=settings.FACES_DETECT_FALLBACK,
+        fallback_max_side=settings.FACES_DETECT_FALLBACK_MAX_SIDE,
     )
-    for det in detections:
-        try:
-            with transaction.atomic():
-                Face.objects.get_or_create(
-                    image=image,
-                    x=det.x,
-                    y=det.y,
-                    w=det.w,
-                    h=det.h,
-                    source=Face.Source.DETECTOR,
-                    defaults={"detector_score": det.score},
-                )
-        except IntegrityError:
-            pass  # a concurrent run of the same task stored it first
-    try:
-        labels = get_labeler().label(rgb, face_count=len(detections))
-    except TransientLabelerError:
-        raise  # the task retries with backoff
-    except LabelerError as exc:
-        # Labels are hints for sorting; a labeler that refuses must not block the photo.
-        labels = {"face_count": len(detections), "error": str(exc)[:500]}
-    Image.objects.filter(pk=image_id).update(labels=labels)
+    # One statement for all boxes: a box a redelivered or concurrent run stored first is
+    # skipped by the unique_detector_box_per_image constraint (ON CONFLICT DO NOTHING).
+    Face.objects.bulk_create(
+        [
+            Face(image=image, x=d.x, y=d.y, w=d.w, h=d.h, source=Face.Source.DETECTOR, detector_score=d.score)
+            for d in detections
+        ],
+        ignore_conflicts=True,
+    )
     faces = list(image.faces.filter(embedding__isnull=True))
-    faces_embed_and_search(rgb, image, faces)
+    faces_embed_and_search(rgb, image, faces, search=search)
     Image.objects.filter(pk=image_id).update(
         status=Image.Status.DONE, error="", processed_at=timezone.now(), updated_at=timezone.now()
     )
+    image_labels_queue(image_id)
     return "done"
 
 
@@ -123,7 +118,7 @@ def _mark_skipped(faces: Iterable[Face], reason: str) -> None:
     )
 
 
-def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face]) -> None:
+def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face], *, search: bool = True) -> None:
     """Embed the faces and suggest officers, if and only if the policy allows it now.
 
     1. Ask the policy; if not allowed, record why on the faces and stop (no landmarks,
@@ -132,7 +127,8 @@ def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face]) -> 
     3. Compute descriptors (the embed module asks the policy again, at the last moment).
     4. Store each embedding under the policy's share lock, so a flag turned off
        concurrently either purges it afterwards or prevents the write.
-    5. Search the gallery and write suggestions (again under the lock).
+    5. Search the gallery and write suggestions (again under the lock), unless `search`
+       is False; then groups of unidentified faces are not looked for either.
     """
     if not faces:
         return
@@ -162,13 +158,17 @@ def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face]) -> 
             department_id,
             jitters=settings.FACES_EMBED_JITTERS,
             landmark_model=settings.FACES_LANDMARK_MODEL,
+            mirror=settings.FACES_EMBED_MIRROR,
         )
     except policy.RecognitionNotAllowed:
         _mark_skipped(to_embed, NOT_ALLOWED_REASON)
         return
     for face, vector in zip(to_embed, vectors, strict=False):
-        if face_store_embedding(face, vector):
+        if face_store_embedding(face, vector) and search:
             face_suggest(face, vector)
+    if not search:
+        return  # no comparison with anyone else's face: no suggestions, no groups
+    faces_group_later(to_embed)  # after the suggestions: groups of unidentified faces (faces/services/grouping.py)
 
 
 def face_store_embedding(face: Face, vector: np.ndarray) -> bool:
@@ -179,7 +179,10 @@ def face_store_embedding(face: Face, vector: np.ndarray) -> bool:
             _mark_skipped([face], NOT_ALLOWED_REASON)
             return False
         Face.objects.filter(pk=face.pk).update(
-            embedding=[float(v) for v in vector], embedding_skipped_reason="", processed_at=timezone.now()
+            embedding=[float(v) for v in vector],
+            embedding_variant=current_embedding_variant(),
+            embedding_skipped_reason="",
+            processed_at=timezone.now(),
         )
     return True
 
@@ -210,7 +213,8 @@ def face_suggest(face: Face, vector: np.ndarray, *, actor=None) -> list[MatchSug
                 actor=actor,
             )
             return []
-        named_departments = {m.department_id for m in matches}
+        # The photo's own department is share-locked and checked just above, in this transaction.
+        named_departments = {m.department_id for m in matches} - {department_id}
         if named_departments and not policy.lock_recognition_allowed(*named_departments):
             RecognitionEvent.objects.create(
                 face=face,
@@ -226,15 +230,27 @@ def face_suggest(face: Face, vector: np.ndarray, *, actor=None) -> list[MatchSug
         MatchSuggestion.objects.filter(face=face, status=MatchSuggestion.Status.PENDING).exclude(
             officer_id__in=keep
         ).delete()
-        stored = []
+        # One upsert for all matches: a suggestion already there (a re-run, or decided by a
+        # person) keeps its status and gets the new distance and rank. An upsert may touch a
+        # row once, so an officer named twice keeps its best rank.
+        ranked: dict[int, MatchSuggestion] = {}
         for rank, match in enumerate(matches, start=1):
-            suggestion, _ = MatchSuggestion.objects.update_or_create(
-                face=face,
-                officer_id=match.officer_id,
-                defaults={"distance": match.distance, "rank": rank},
-                create_defaults={"distance": match.distance, "rank": rank, "status": MatchSuggestion.Status.PENDING},
+            ranked.setdefault(
+                match.officer_id,
+                MatchSuggestion(
+                    face=face,
+                    officer_id=match.officer_id,
+                    distance=match.distance,
+                    rank=rank,
+                    status=MatchSuggestion.Status.PENDING,
+                ),
             )
-            stored.append(suggestion)
+        stored = MatchSuggestion.objects.bulk_create(
+            list(ranked.values()),
+            update_conflicts=True,
+            unique_fields=["face", "officer"],
+            update_fields=["distance", "rank"],
+        )
         RecognitionEvent.objects.create(
             face=face,
             department_id=department_id,

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from departments.models import Department, JurisdictionRule, RecognitionChange
 from departments.policy import forbidding_rule
-from faces.models import Face, MatchSuggestion, RuleChange
+from faces.models import Face, FaceGroup, MatchSuggestion, RuleChange
 from oversight.exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -70,6 +70,9 @@ def purge_department(department: Department | int, *, reason: str = PURGE_REASON
     withdrawn = MatchSuggestion.objects.filter(
         _department_suggestions(department), status=MatchSuggestion.Status.PENDING
     ).update(status=MatchSuggestion.Status.WITHDRAWN, decided_at=timezone.now())
+    # Groups of unidentified faces are derived from the embeddings: they go too (the
+    # triggers of migration 0009 have emptied them already; this removes the group rows).
+    FaceGroup.objects.filter(department=department).delete()
     return purged, withdrawn
 
 

@@ -35,6 +35,8 @@ def queue_for(kind: str, department):
         return selectors.sort_queue(department)
     if kind == QueueKind.IDENTIFY:
         return selectors.identify_queue(department)
+    if kind == QueueKind.GROUP:
+        return selectors.group_queue(department)
     raise ValueError(f"unknown queue {kind!r}")
 
 

@@ -15,6 +15,7 @@ from review.views.access import volunteer_required
 ITEM_PAGE: dict[str, tuple[str, str]] = {
     QueueKind.SORT: ("review_sort", "sort"),
     QueueKind.IDENTIFY: ("review_identify", "identify"),
+    QueueKind.GROUP: ("review_group", "identify in groups"),
 }
 
 

@@ -31,7 +31,7 @@ def smoke_reports(tmp_path_factory) -> dict[str, tuple[int, str, str]]:
     folder = tmp_path_factory.mktemp("bench")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     running = {}
-    for name in ("pipeline", "workers", "accuracy"):
+    for name in ("pipeline", "workers", "accuracy", "latency"):
         report = folder / f"{name}.md"
         running[name] = (
             report,
@@ -71,6 +71,15 @@ def test_the_worker_benchmark_measures_one_and_two_processes(smoke_reports):
     assert re.search(r"^\| 1 \| 2 \| [\d.]+ \| [\d.]+ \| 0 \| 100% \| 0 \|$", report, re.M)
     assert re.search(r"^\| 2 \| 2 \| [\d.]+ \| [\d.]+ \| 0 \| 100% \| 0 \|$", report, re.M)
     assert "of linear" in report
+
+
+def test_the_latency_benchmark_sees_suggestions_then_labels_through_the_api_on_both_brokers(smoke_reports):
+    code, output, report = smoke_reports["latency"]
+    assert code == 0, output[-3000:]
+    assert "## Upload to suggestions (python -m benchmarks.latency)" in report
+    for broker in ("filesystem", "redis"):
+        row = rf"^\| {broker} \| 2 \(2 with suggestions\) \| \d+ ms \| .* \| \d+ ms \| \d+ ms \|"
+        assert re.search(row, report, re.M)  # suggestions, then labels, then both tasks in the worker's log
 
 
 def test_the_accuracy_benchmark_runs_evaluate(smoke_reports):

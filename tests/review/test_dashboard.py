@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from faces.services.review import face_identify, image_sort
@@ -65,6 +66,14 @@ def test_the_sort_page_shows_boxes_and_hints_as_hints(users, allowed_department)
     assert 'data-key="y"' in page and 'data-key="n"' in page and 'data-key="s"' in page
 
 
+def test_the_sort_page_works_before_the_labels_arrive_and_says_they_are_coming(users, allowed_department):
+    image = stored_image(allowed_department, boxes=[(10, 10, 60, 60)])
+    assert image.labels == {}
+    page = client_for(users["volunteer"]).get(reverse("review_sort", args=[image.pk])).content.decode()
+    assert "1 face box found" in page and "has not finished with this photo yet" in page
+    assert "standing" not in page and 'data-key="y"' in page
+
+
 def test_review_pages_carry_no_inline_script_or_style(users, scene):
     client = client_for(users["admin"])
     for url in (
@@ -78,3 +87,23 @@ def test_review_pages_carry_no_inline_script_or_style(users, scene):
     ):
         page = client.get(url).content.decode()
         assert "style=" not in page and "<script>" not in page and "onclick" not in page, url
+
+
+def test_the_records_links_show_only_for_the_departments_the_person_edits(users, allowed_department, other_department):
+    page = client_for(users["coordinator"]).get(reverse("review_dashboard")).content.decode()
+    assert reverse("review_record_incidents", args=[allowed_department.slug]) in page
+    assert reverse("review_record_incidents", args=[other_department.slug]) not in page
+    admin_page = client_for(users["admin"]).get(reverse("review_dashboard")).content.decode()
+    assert reverse("review_record_incidents", args=[other_department.slug]) in admin_page
+
+
+@pytest.mark.parametrize(("role", "columns"), [("volunteer", 4), ("coordinator", 5)])
+def test_the_no_departments_row_spans_every_column(users, monkeypatch, role, columns):
+    from departments.models import Department
+    from review import selectors
+
+    monkeypatch.setattr(selectors, "department_queues", Department.objects.none)
+    page = client_for(users[role]).get(reverse("review_dashboard")).content.decode()
+    head = page.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert head.count("<th") == columns
+    assert f'<td colspan="{columns}">No departments yet.</td>' in page

@@ -38,11 +38,14 @@ class Command(BaseCommand):
                 f"  departments with recognition on where a state rule forbids it: "
                 f"{', '.join(map(str, result.flag_department_ids))}"
             )
+        if result.membership_ids:
+            self.stdout.write(f"  face-group memberships across the gate: {', '.join(map(str, result.membership_ids))}")
         if run.fix:
             self.stdout.write(
                 self.style.WARNING(
                     f"Fixed: {run.embeddings_purged} embeddings purged, {run.suggestions_withdrawn} suggestions "
-                    f"withdrawn, {run.flags_turned_off} recognition flags turned off (audited)."
+                    f"withdrawn, {run.flags_turned_off} recognition flags turned off (audited), "
+                    f"{run.memberships_removed} face-group memberships removed."
                 )
             )
             return

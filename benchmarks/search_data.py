@@ -113,6 +113,8 @@ def _vector_lines(vectors: np.ndarray) -> list[str]:
 
 def load(cursor, gallery: Gallery, *, chunk: int = 20_000) -> None:
     """COPY departments, officers, images and faces (ids 1..n), then move the sequences."""
+    from faces.pipeline.embed import current_embedding_variant  # needs Django's settings
+
     now = "2024-01-01 00:00:00+00"
     with cursor.copy(
         "COPY departments_department (id, name, slug, state, facial_recognition_allowed, "
@@ -156,9 +158,11 @@ def load(cursor, gallery: Gallery, *, chunk: int = 20_000) -> None:
                     )
                 )
         lines = _vector_lines(gallery.face_vector[start:stop])
+        # Searched like real descriptors of today's pipeline (the search compares one variant).
+        variant = current_embedding_variant()
         with cursor.copy(
             "COPY faces_face (id, image_id, x, y, w, h, source, officer_id, is_civilian, "
-            "embedding, embedding_skipped_reason, use_for_recognition, created_at) FROM STDIN"
+            "embedding, embedding_variant, embedding_skipped_reason, use_for_recognition, created_at) FROM STDIN"
         ) as copy:
             for i, line in zip(range(start, stop), lines, strict=True):
                 officer = int(gallery.face_officer[i]) or None
@@ -174,6 +178,7 @@ def load(cursor, gallery: Gallery, *, chunk: int = 20_000) -> None:
                         officer,
                         False,
                         line,
+                        variant,
                         "",
                         bool(gallery.face_for_recognition[i]),
                         now,

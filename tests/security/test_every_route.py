@@ -9,13 +9,18 @@ can be), plus CSRF enforcement on every form.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from departments import policy
-from faces.models import Decision, Face, Image, MatchSuggestion
+from departments.services.roster_uploads import roster_upload_preview
+from faces.models import Decision, Face, FaceGroup, FaceGroupMember, HeadshotBatch, Image, MatchSuggestion
 from faces.services.review import face_identify
+from tests import factories
 from tests.conftest import client_for
 from tests.review.conftest import stored_image
 
@@ -77,6 +82,27 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "review_members": (ADMIN, None),
     "review_member_approve": (ADMIN, "member"),
     "review_member_decline": (ADMIN, "member"),
+    "review_group_next": (VOLUNTEER, "department_slug"),
+    "review_group": (VOLUNTEER, "group"),
+    # The officer record: the public reads incidents; its coordinators and administrators edit it.
+    "department_incidents": (PUBLIC, "department_slug"),
+    "incident_detail": (PUBLIC, "incident"),
+    "api:department-roster": (ADMIN, "department"),
+    "review_roster_upload": (ADMIN, "department_slug"),
+    "review_roster": (ADMIN, "roster_upload"),
+    "review_headshots": (ADMIN, "department_slug"),
+    "review_headshot_batch": (ADMIN, "headshot_batch"),
+    "review_headshot_batch_status": (ADMIN, "headshot_batch"),
+    "review_record_incidents": (ADMIN, "department_slug"),
+    "review_record_incident_new": (ADMIN, "department_slug"),
+    "review_record_incident": (ADMIN, "incident"),
+    "review_record_incident_link": (ADMIN, "incident"),
+    "review_record_link_remove": (ADMIN, "link"),
+    "review_record_officer": (ADMIN, "officer"),
+    "review_record_assignment": (ADMIN, "officer"),
+    "review_record_officer_link": (ADMIN, "officer"),
+    "review_record_salary": (ADMIN, "officer"),
+    "review_record_changes": (ADMIN, "department_slug"),
 }
 # Third-party routes with their own tests upstream (allauth's flows, Django's admin).
 FOREIGN_PREFIXES = ("admin/", "accounts/")
@@ -110,7 +136,20 @@ def world(users, allowed_department, officer):
     face_identify(gallery_face, officer=officer, actor=users["volunteer"])
     suggestion = MatchSuggestion.objects.create(face=face, officer=officer, distance=0.4, rank=1)
     decision = Decision.objects.filter(face=gallery_face).latest("pk")
+    incident = factories.incident(allowed_department, officers=[officer])
+    _report, roster_upload = roster_upload_preview(
+        allowed_department,
+        SimpleUploadedFile("roster.csv", b"badge_number,first_name,last_name\n7001,Ana,Ruiz\n"),
+        actor=users["coordinator"],
+        effective_date=datetime.date(2024, 7, 1),
+    )
+    assert roster_upload is not None
     return {
+        "incident": incident.pk,
+        "link": factories.link(incident=incident).pk,
+        "roster_upload": roster_upload.pk,
+        "headshot_batch": HeadshotBatch.objects.create(department=allowed_department).pk,
+        "group": _group(allowed_department).pk,
         "image": image.pk,
         "face": face.pk,
         "gallery_face": gallery_face.pk,
@@ -121,6 +160,17 @@ def world(users, allowed_department, officer):
         "department_slug": allowed_department.slug,
         "member": _pending_member().pk,
     }
+
+
+def _group(department) -> FaceGroup:
+    """Two unidentified, embedded faces grouped (rows only; grouping is tested in tests/faces)."""
+    faces = [
+        stored_image(department, name, contains_officers=True).faces.get() for name in ("biden_1.jpg", "biden_2.jpg")
+    ]
+    Face.objects.filter(pk__in=[f.pk for f in faces]).update(embedding=[0.1] * 128)
+    group = FaceGroup.objects.create(department=department)
+    FaceGroupMember.objects.bulk_create([FaceGroupMember(group=group, face=face) for face in faces])
+    return group
 
 
 def _pending_member():
@@ -137,7 +187,7 @@ def url_for(name: str, world: dict) -> str:
     _, key = ROUTES[name]
     if key is None:
         return reverse(name)
-    for kwarg in ("pk", "slug", "image_id", "face_id", "officer_id"):
+    for kwarg in ("pk", "slug", "image_id", "face_id", "officer_id", "incident_id"):
         try:
             return reverse(name, kwargs={kwarg: world[key]})
         except NoReverseMatch:
@@ -190,6 +240,18 @@ HTML_FORMS = [
     "review_jurisdiction_switch",
     "review_member_approve",
     "review_member_decline",
+    "review_group",
+    "review_roster_upload",
+    "review_roster",
+    "review_headshots",
+    "review_record_incident_new",
+    "review_record_incident",
+    "review_record_incident_link",
+    "review_record_link_remove",
+    "review_record_officer",
+    "review_record_assignment",
+    "review_record_officer_link",
+    "review_record_salary",
 ]
 
 

@@ -93,3 +93,16 @@ def test_a_coordinator_records_an_incident_and_a_promotion_and_the_public_page_s
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert okafor.incidents.count() == 1
     assert dialogs == []
+
+
+@pytest.mark.parametrize("path", ["/review/", "/review/departments/{slug}/incidents/"])
+def test_the_record_tables_scroll_inside_themselves_on_a_phone(
+    live_server, page, login, users, allowed_department, path
+):
+    # Their visually-hidden link labels (position: absolute) used to widen the page to ~500 px.
+    avery = factories.officer(allowed_department, last_name="Avery")
+    factories.incident(allowed_department, officers=[avery], location="Elm Street and 5th Avenue")
+    login(users["admin"])
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto(live_server.url + path.format(slug=allowed_department.slug))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

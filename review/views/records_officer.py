@@ -8,6 +8,7 @@ form that caused it, with what was typed kept; the other forms show the record a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -60,49 +61,50 @@ def officer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _officer_page(request, officer, record_form=form)
 
 
-@require_POST
-@volunteer_required
-def assignment_new(request: HttpRequest, pk: int) -> HttpResponse:
+def _post_form(
+    request: HttpRequest, pk: int, form_class: type[Form], save: Callable[..., Any], done: str, anchor: str, key: str
+) -> HttpResponse:
+    """One form of the officer page: valid → the service → back to its section; else the page with the form."""
     officer = _officer(request, pk)
-    form = AssignmentForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            assignment_start(officer, actor=request.user, **form.cleaned_data)
+            save(officer, actor=request.user, **form.cleaned_data)
         except FORM_REFUSALS as refusal:
             show_on_form(form, refusal)
         else:
-            return _saved(request, officer, "The new assignment was recorded.", "assignments")
-    return _officer_page(request, officer, assignment_form=form)
+            return _saved(request, officer, done, anchor)
+    return _officer_page(request, officer, **{key: form})
+
+
+@require_POST
+@volunteer_required
+def assignment_new(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_form(
+        request,
+        pk,
+        AssignmentForm,
+        assignment_start,
+        "The new assignment was recorded.",
+        "assignments",
+        "assignment_form",
+    )
+
+
+def _officer_link_add(officer: Officer, *, actor: Any, **fields: Any) -> Any:
+    return link_add(actor=actor, officer=officer, **fields)
 
 
 @require_POST
 @volunteer_required
 def officer_link_add(request: HttpRequest, pk: int) -> HttpResponse:
-    officer = _officer(request, pk)
-    form = LinkForm(request.POST)
-    if form.is_valid():
-        try:
-            link_add(actor=request.user, officer=officer, **form.cleaned_data)
-        except FORM_REFUSALS as refusal:
-            show_on_form(form, refusal)
-        else:
-            return _saved(request, officer, "The link was added.", "links")
-    return _officer_page(request, officer, link_form=form)
+    return _post_form(request, pk, LinkForm, _officer_link_add, "The link was added.", "links", "link_form")
 
 
 @require_POST
 @volunteer_required
 def salary_save(request: HttpRequest, pk: int) -> HttpResponse:
-    officer = _officer(request, pk)
-    form = SalaryForm(request.POST)
-    if form.is_valid():
-        try:
-            salary_set(officer, actor=request.user, **form.cleaned_data)
-        except FORM_REFUSALS as refusal:
-            show_on_form(form, refusal)
-        else:
-            return _saved(request, officer, "The salary was saved.", "salaries")
-    return _officer_page(request, officer, salary_form=form)
+    return _post_form(request, pk, SalaryForm, salary_set, "The salary was saved.", "salaries", "salary_form")
 
 
 def _salary_initial(request: HttpRequest, officer: Officer) -> dict[str, Any]:

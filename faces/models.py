@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import VectorField
 
 EMBEDDING_DIMENSIONS = 128
 
@@ -80,9 +80,8 @@ class Face(models.Model):
     # Why a face was not embedded (too small, poor score, recognition off…), shown to users.
     embedding_skipped_reason = models.CharField(max_length=200, blank=True)
     use_for_recognition = models.BooleanField(default=False)
-    # Copy of image.department_id kept by a database trigger (migration 0003), so the gallery
-    # search can scan one department's gallery through face_gallery_by_department without
-    # joining images. An access path only: the search re-checks images live (pipeline/search.py).
+    # Copy of image.department_id kept by a database trigger (migration 0003), so queries of one
+    # department's faces need not join images. An access path only: the gate re-checks images live.
     image_department_id = models.BigIntegerField(null=True, blank=True, editable=False)
     identified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -96,22 +95,8 @@ class Face(models.Model):
 
     class Meta:
         ordering = ["image_id", "x"]
-        indexes = [
-            HnswIndex(
-                name="face_embedding_hnsw",
-                fields=["embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["vector_l2_ops"],
-            ),
-            # Exact scans of a small department's gallery read one contiguous index range.
-            models.Index(
-                fields=["image_department_id"],
-                include=["officer", "image", "embedding"],
-                condition=models.Q(embedding__isnull=False, use_for_recognition=True, officer__isnull=False),
-                name="face_gallery_by_department",
-            ),
-        ]
+        # No vector index on faces: a gallery search walks the officers' centroids
+        # (faces.models_gallery) and re-ranks the shortlisted officers' faces by officer_id.
         constraints = [
             models.CheckConstraint(condition=models.Q(w__gt=0, h__gt=0), name="face_box_not_empty"),
             # Detector boxes are unique per image, so a re-run cannot duplicate them.
@@ -415,3 +400,6 @@ class FaceGroupMember(models.Model):
 
     def __str__(self) -> str:
         return f"Face {self.face_id} in group {self.group_id}"
+
+
+from faces.models_gallery import OfficerCentroid  # noqa: E402, F401  (registered with the faces app)

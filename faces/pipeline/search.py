@@ -8,18 +8,20 @@ copied column, cache or plan choice can let a face of a disallowed department th
 they only decide how fast (and how completely) candidates are found.
 
 Search, in three steps (docs/benchmarks.md, "Gallery search at scale" has the measurements behind them):
-1. Plan: the scope (the allowed departments, or one of them) holds some number of gallery
-   faces. Up to FACES_SEARCH_EXACT_MAX_FACES, an exact scan of the scope's range of the B-tree
-   face_gallery_by_department is fast and has perfect recall; above it, pgvector's HNSW
-   index with a relaxed iterative scan is fast and, because the scope is then a large share
-   of the index, keeps its recall. (HNSW on a small scope is what loses recall: the graph
-   walk has to visit ~k / share tuples and gives up first.)
-2. k-nearest gallery faces by the chosen path nominate candidate officers.
-3. Aggregate per officer: rank candidate officers by the distance from the probe to the
-   mean of all their gallery vectors (a centroid is steadier than one lucky photo; on LFW
-   DevTrain this nomination-by-face, rank-by-centroid order is the best of the aggregations
-   measured, docs/benchmarks.md). Only vectors of the current embedding variant are
-   compared (Face.embedding_variant): another variant's distances mean something else.
+1. Plan: the scope (the allowed departments, or one of them) holds some number of officers
+   with gallery faces, i.e. rows of faces_officercentroid (one per officer, kept by the
+   database's triggers, faces.models_gallery). Up to FACES_SEARCH_EXACT_MAX_OFFICERS, an exact
+   scan of the scope's range of the B-tree centroid_scan is fast and has perfect recall; above
+   it, pgvector's HNSW index on the centroids (half precision) with a relaxed iterative scan is
+   fast and, because the scope is then a large share of the index, keeps its recall.
+2. Nominate the officers whose centroids are nearest: officers, not faces, are what a search
+   returns, and an officer's mean is steadier than any one photo of them (on LFW DevTrain,
+   ranking by centroid is the best of the aggregations measured, docs/benchmarks.md). The
+   graph holds one point per officer, a quarter of the faces, with less noise around each.
+3. Re-rank the shortlist from live rows: each nominated officer's centroid distance, nearest
+   face and face count are recomputed from its faces, re-checked against the face, its officer
+   and its image. Only vectors of the current embedding variant are compared
+   (Face.embedding_variant): another variant's distances mean something else.
 """
 
 from __future__ import annotations
@@ -49,38 +51,35 @@ class OfficerMatch:
     gallery_faces: int
 
 
-CANDIDATE_FACES = 64
+# The shortlist is wider than what is shown: the graph's relaxed order is approximate, and the
+# re-ranking from live faces decides the final order (docs/benchmarks.md).
+CANDIDATE_OFFICERS = 20
 STRATEGIES = ("auto", "exact", "hnsw")
-# The plan's cut-off (FACES_SEARCH_EXACT_MAX_FACES) and HNSW's ef_search (FACES_SEARCH_EF_SEARCH)
+# The plan's cut-off (FACES_SEARCH_EXACT_MAX_OFFICERS) and HNSW's ef_search (FACES_SEARCH_EF_SEARCH)
 # are settings, read at call time so a deployment, a test or a benchmark can change them.
 # Gallery sizes only steer the plan (speed/recall), never the gate: a short cache is fine.
 GALLERY_SIZES_TTL_SECONDS = 300.0
 
-# Step 2 only nominates candidate officers; the face's department comes from the
-# trigger-kept copy (faces.migrations.0003) so no image join is paid per scanned row.
 _NOMINEE = """
-    f.embedding IS NOT NULL AND f.use_for_recognition AND f.officer_id IS NOT NULL
-    AND f.image_department_id = ANY(%(scope)s) AND o.department_id = ANY(%(scope)s)
-    AND f.image_id <> %(exclude_image)s AND NOT (f.officer_id = ANY(%(exclude_officers)s))
+    c.department_id = ANY(%(scope)s) AND c.variant IN (%(variant)s, '')
+    AND NOT (c.officer_id = ANY(%(exclude_officers)s))
 """
 
-# HNSW: the ORDER BY on the indexed operator lets the planner walk the graph; the relaxed
-# iterative scan keeps walking while the filters drop neighbours.
+# HNSW: the ORDER BY must be the indexed expression (half precision) for the planner to walk
+# the graph; the relaxed iterative scan keeps walking while the filters drop neighbours.
 _NEAREST_HNSW = f"""
-    SELECT f.officer_id FROM faces_face f
-    JOIN departments_officer o ON o.id = f.officer_id
+    SELECT c.officer_id FROM faces_officercentroid c
     WHERE {_NOMINEE}
-    ORDER BY f.embedding <-> %(probe)s::vector
+    ORDER BY c.centroid::halfvec(128) <-> %(probe)s::halfvec(128)
     LIMIT %(k)s
 """
 
-# Exact: OFFSET 0 fences the subquery so the HNSW index cannot serve the ORDER BY; the
-# rows come from one range of face_gallery_by_department (an index-only scan) instead.
+# Exact: OFFSET 0 fences the subquery so the HNSW index cannot serve the ORDER BY; the rows
+# come from one range of centroid_scan (an index-only scan) and are compared at full precision.
 _NEAREST_EXACT = f"""
     SELECT officer_id FROM (
-        SELECT f.officer_id, f.embedding <-> %(probe)s::vector AS distance
-        FROM faces_face f
-        JOIN departments_officer o ON o.id = f.officer_id
+        SELECT c.officer_id, c.centroid <-> %(probe)s::vector AS distance
+        FROM faces_officercentroid c
         WHERE {_NOMINEE}
         OFFSET 0
     ) gallery
@@ -112,7 +111,7 @@ _AGGREGATE = """
 
 
 class _GallerySizes:
-    """Gallery faces per photo department, refreshed at most every TTL seconds."""
+    """Officers with gallery faces per department (centroid rows), refreshed at most every TTL seconds."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -129,11 +128,10 @@ class _GallerySizes:
             if time.monotonic() - self._loaded_at > GALLERY_SIZES_TTL_SECONDS:
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        "SELECT image_department_id, count(*), "
-                        "count(*) FILTER (WHERE embedding_variant NOT IN (%s, '')) FROM faces_face "
-                        "WHERE embedding IS NOT NULL AND use_for_recognition AND officer_id IS NOT NULL "
-                        "GROUP BY image_department_id",
-                        [current_embedding_variant()],
+                        "SELECT department_id, count(*) FILTER (WHERE variant IN (%s, '')), "
+                        "coalesce(sum(face_count) FILTER (WHERE variant NOT IN (%s, '')), 0) "
+                        "FROM faces_officercentroid GROUP BY department_id",
+                        [current_embedding_variant()] * 2,
                     )
                     rows = cursor.fetchall()
                 self._sizes = {int(d): int(n) for d, n, _stale in rows}
@@ -153,9 +151,9 @@ class _GallerySizes:
 gallery_sizes = _GallerySizes()
 
 
-def plan_search(scope: Sequence[int], *, exact_max_faces: int | None = None) -> str:
-    """ "exact" when the scope's gallery is small enough to scan, else "hnsw"."""
-    cut_off = settings.FACES_SEARCH_EXACT_MAX_FACES if exact_max_faces is None else exact_max_faces
+def plan_search(scope: Sequence[int], *, exact_max_officers: int | None = None) -> str:
+    """ "exact" when the scope's officers are few enough to scan, else "hnsw"."""
+    cut_off = settings.FACES_SEARCH_EXACT_MAX_OFFICERS if exact_max_officers is None else exact_max_officers
     return "exact" if gallery_sizes.total(scope) <= cut_off else "hnsw"
 
 
@@ -201,7 +199,7 @@ def search_gallery(
                 "scope": scope,
                 "exclude_image": exclude_image_id or 0,
                 "exclude_officers": [int(o) for o in exclude_officer_ids],
-                "k": CANDIDATE_FACES,
+                "k": max(CANDIDATE_OFFICERS, 4 * limit),
                 "variant": current_embedding_variant(),
             },
         )

@@ -12,7 +12,9 @@ implementation of the same rule, so a trigger that was disabled, dropped or wron
    trigger of migration 0006 prevents it) and with `fix` turns them off through
    `department_set_recognition` (audited in RecognitionChange). And face-group memberships
    across the gate (faces.services.grouping; migration 0009's triggers prevent them): with
-   `fix` they are removed.
+   `fix` they are removed. And officer centroids (faces.models_gallery; migration 0010's
+   triggers keep them) that stand for a disallowed department, a moved or deleted officer, or
+   faces no longer in the gallery: with `fix` they are recomputed from the gallery.
 2. `purges_of_this_transaction(actor)` reads what the triggers purged in the current
    transaction (the admin shows it to the person who saved) and records them as the actor.
 """
@@ -23,14 +25,14 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from departments.models import Department, JurisdictionRule
 from departments.policy import allowed_departments_q, forbidding_rule
-from faces.models import BiometricPurge, Face, FaceGroupMember, GateAuditRun, MatchSuggestion
+from faces.models import BiometricPurge, Face, FaceGroupMember, GateAuditRun, MatchSuggestion, OfficerCentroid
 from faces.services.recognition import department_set_recognition
 
 logger = logging.getLogger(__name__)
@@ -49,10 +51,17 @@ class GateAuditResult:
     suggestion_ids: list[int]
     flag_department_ids: list[int] = field(default_factory=list)
     membership_ids: list[int] = field(default_factory=list)
+    centroid_ids: list[int] = field(default_factory=list)
 
     @property
     def violations(self) -> int:
-        return len(self.face_ids) + len(self.suggestion_ids) + len(self.flag_department_ids) + len(self.membership_ids)
+        return (
+            len(self.face_ids)
+            + len(self.suggestion_ids)
+            + len(self.flag_department_ids)
+            + len(self.membership_ids)
+            + len(self.centroid_ids)
+        )
 
 
 def flags_on_under_a_rule() -> QuerySet[Department]:
@@ -95,6 +104,23 @@ def violating_memberships() -> QuerySet[FaceGroupMember]:
     )
 
 
+def violating_centroids() -> QuerySet[OfficerCentroid]:
+    """Centroids migration 0010's triggers forbid: of a department that may not use recognition,
+    of an officer since moved or deleted, or averaging faces that are no longer in the gallery."""
+    gallery = Face.objects.filter(
+        officer_id=OuterRef("officer_id"),
+        embedding_variant=OuterRef("variant"),
+        embedding__isnull=False,
+        use_for_recognition=True,
+    )
+    return OfficerCentroid.objects.filter(
+        ~Q(department_id__in=_allowed().values("pk"))
+        | Q(officer__isnull=True)
+        | ~Q(officer__department_id=F("department_id"))
+        | ~Exists(gallery)
+    )
+
+
 def _blocked_department(department_ids: tuple[int | None, ...], allowed_ids: set[int]) -> int | None:
     """The first department on the path that may not use recognition (the one to blame)."""
     return next((pk for pk in department_ids if pk is not None and pk not in allowed_ids), None)
@@ -130,6 +156,14 @@ def gate_audit_run(*, fix: bool = False, ran_by: str = GateAuditRun.RanBy.COMMAN
     membership_ids = list(
         violating_memberships().select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True)
     )
+    centroids = list(
+        violating_centroids().select_for_update(of=("self",)).order_by("pk").values_list("pk", "officer_id")
+    )
+    centroid_ids = [pk for pk, _officer in centroids]
+    if fix and centroids:
+        OfficerCentroid.objects.filter(pk__in=centroid_ids).delete()
+        with connection.cursor() as cursor:  # what the gallery still justifies comes back, correct
+            cursor.execute("SELECT faces_officercentroid_refresh(%s)", [sorted({o for _pk, o in centroids})])
     removed = 0
     if fix and membership_ids:
         # Before the embeddings are purged below: the face trigger would remove some of them
@@ -180,19 +214,23 @@ def gate_audit_run(*, fix: bool = False, ran_by: str = GateAuditRun.RanBy.COMMAN
             "suggestion_ids": suggestion_ids[:DETAIL_LIMIT],
             "flag_department_ids": flag_ids[:DETAIL_LIMIT],
             "membership_ids": membership_ids[:DETAIL_LIMIT],
+            "centroids_found": len(centroid_ids),
+            "centroids_recomputed": len(centroid_ids) if fix else 0,
+            "centroid_ids": centroid_ids[:DETAIL_LIMIT],
         },
     )
-    if face_ids or suggestion_ids or flag_ids or membership_ids:
+    if face_ids or suggestion_ids or flag_ids or membership_ids or centroid_ids:
         logger.warning(
-            "gate audit: %d embeddings, %d pending suggestions, %d recognition flags and %d face-group memberships "
-            "where recognition is not allowed (%s)",
+            "gate audit: %d embeddings, %d pending suggestions, %d recognition flags, %d face-group memberships "
+            "and %d officer centroids where recognition is not allowed (%s)",
             len(face_ids),
             len(suggestion_ids),
             len(flag_ids),
             len(membership_ids),
+            len(centroid_ids),
             "fixed" if fix else "not fixed",
         )
-    return GateAuditResult(run, face_ids, suggestion_ids, flag_ids, membership_ids)
+    return GateAuditResult(run, face_ids, suggestion_ids, flag_ids, membership_ids, centroid_ids)
 
 
 def purges_of_this_transaction(*, actor=None) -> list[BiometricPurge]:

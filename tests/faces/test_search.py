@@ -135,18 +135,18 @@ def test_the_planner_scans_small_scopes_exactly_and_walks_the_graph_for_large_on
     for i in range(6):
         gallery_face(factories.officer(allowed_department, badge_number=str(i)), vec(0.1 * i))
     gallery_face(factories.officer(other_department, badge_number="x"), vec(0.2))
-    assert plan_search([allowed_department.pk], exact_max_faces=6) == "exact"
-    assert plan_search([allowed_department.pk], exact_max_faces=5) == "hnsw"
-    assert plan_search([other_department.pk], exact_max_faces=5) == "exact"
-    assert plan_search([allowed_department.pk, other_department.pk], exact_max_faces=6) == "hnsw"
+    assert plan_search([allowed_department.pk], exact_max_officers=6) == "exact"
+    assert plan_search([allowed_department.pk], exact_max_officers=5) == "hnsw"
+    assert plan_search([other_department.pk], exact_max_officers=5) == "exact"
+    assert plan_search([allowed_department.pk, other_department.pk], exact_max_officers=6) == "hnsw"
 
 
 def test_the_planner_reads_its_cut_off_from_the_settings_at_call_time(settings, allowed_department):
     for i in range(3):
         gallery_face(factories.officer(allowed_department), vec(0.1 * i))
-    settings.FACES_SEARCH_EXACT_MAX_FACES = 3
+    settings.FACES_SEARCH_EXACT_MAX_OFFICERS = 3
     assert plan_search([allowed_department.pk]) == "exact"
-    settings.FACES_SEARCH_EXACT_MAX_FACES = 2
+    settings.FACES_SEARCH_EXACT_MAX_OFFICERS = 2
     assert plan_search([allowed_department.pk]) == "hnsw"
 
 

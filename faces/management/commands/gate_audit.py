@@ -40,12 +40,16 @@ class Command(BaseCommand):
             )
         if result.membership_ids:
             self.stdout.write(f"  face-group memberships across the gate: {', '.join(map(str, result.membership_ids))}")
+        if result.centroid_ids:
+            ids = ", ".join(map(str, result.centroid_ids))
+            self.stdout.write(f"  officer centroids the gallery does not justify: {ids}")
         if run.fix:
             self.stdout.write(
                 self.style.WARNING(
                     f"Fixed: {run.embeddings_purged} embeddings purged, {run.suggestions_withdrawn} suggestions "
                     f"withdrawn, {run.flags_turned_off} recognition flags turned off (audited), "
-                    f"{run.memberships_removed} face-group memberships removed."
+                    f"{run.memberships_removed} face-group memberships removed, "
+                    f"{run.details.get('centroids_recomputed', 0)} officer centroids recomputed."
                 )
             )
             return

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "accounts",
     "departments",
     "faces",
+    "videos",
     "accountability",
     "review",
 ]

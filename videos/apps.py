@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class VideosConfig(AppConfig):
+    """Uploaded footage: face sequences followed through it, their best frames kept as photos."""
+
+    name = "videos"
+    default_auto_field = "django.db.models.BigAutoField"

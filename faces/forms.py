@@ -45,6 +45,17 @@ class UploadForm(forms.Form):
         help_text="JPEG, PNG, WebP, HEIC or GIF (first frame). You can choose several.",
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,image/gif"}),
     )
+    # Optional; kept only to send this photo's two notices (faces.services.notifications).
+    notify_email = forms.EmailField(
+        label="Your e-mail address (optional)",
+        required=False,
+        max_length=254,
+        help_text=(
+            "We e-mail you once when an officer in your photo is identified, and once if the photo is taken down. "
+            "It is used for nothing else, and each e-mail has a link to delete it."
+        ),
+        error_messages={"invalid": "Enter one e-mail address like name@example.org, or leave it empty."},
+    )
 
 
 class BoxForm(forms.Form):
@@ -106,3 +117,12 @@ class OfficerFilterForm(OfficerRangeChecks):
             | {key: data.get(key) for key in self.VALUE_FILTERS}
             | {"has_photo": bool(data.get("has_photo"))}
         )
+
+
+class TakedownForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this photo taken down?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Kept in the audit of takedowns; the uploader is not shown it.",
+    )

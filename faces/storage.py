@@ -22,3 +22,50 @@ def delete_quietly(*names: str) -> None:
             default_storage.delete(name)
         except Exception:
             logger.exception("could not delete %s from storage", name)
+
+
+def stale_renditions(image_id: int, sha256: str) -> list[str]:
+    """Every public rendition ever stored for a photo, current or left behind.
+
+    Renditions are named `public/<sha[:2]>/<id>-<key>.jpg` (faces.renditions); a replaced one
+    whose deletion failed stays there, so removal lists the folder rather than trusting the
+    row. Raises what the store raises: the caller decides whether to retry.
+    """
+    folder = f"public/{sha256[:2]}"
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:  # the local store has no such folder yet
+        return []
+    return [f"{folder}/{name}" for name in files if name.startswith(f"{image_id}-")]
+
+
+def delete_counting(names: list[str]) -> tuple[int, list[str]]:
+    """Delete stored files: how many existed and went, and the names the store refused."""
+    removed, failed = 0, []
+    for name in dict.fromkeys(n for n in names if n):
+        try:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+                removed += 1
+        except Exception:
+            logger.warning("could not delete %s from storage; will retry", name, exc_info=True)
+            failed.append(name)
+    return removed, failed
+
+
+def queue_image_files_removal(image_id: int, sha256: str, names: list[str], takedown_id: int | None = None) -> None:
+    """After a photo's row is gone: remove its files in a task that retries a refusing store.
+
+    If the task cannot even be queued (broker down), try once here and log what is left.
+    """
+    from faces.tasks import remove_image_files
+
+    try:
+        remove_image_files.delay(image_id, sha256, names, takedown_id)
+    except Exception:
+        logger.exception("could not queue the removal of photo %s's files; deleting them now", image_id)
+        try:
+            names = [*names, *stale_renditions(image_id, sha256)]
+        except Exception:
+            logger.exception("could not list photo %s's renditions", image_id)
+        delete_quietly(*names)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
@@ -21,6 +22,8 @@ from faces.pipeline.label import TransientLabelerError
 from faces.services import headshots, labels
 from faces.services.gate_audit import gate_audit_run
 from faces.services.headshots import HeadshotNotReady
+from faces.services.notifications import notice_send
+from faces.services.takedown import image_files_remove
 
 logger = logging.getLogger(__name__)
 
@@ -167,3 +170,37 @@ def group_faces(self, face_ids: list[int]) -> int:
     from faces.services.grouping import face_group_assign
 
     return sum(1 for face_id in face_ids if face_group_assign(face_id) is not None)
+
+
+class FilesLeft(Exception):
+    """The store refused to delete some of a removed photo's files; the task tries again."""
+
+
+@shared_task(bind=True, max_retries=10)
+def remove_image_files(self, image_id: int, sha256: str, names: list[str], takedown_id: int | None = None) -> int:
+    """A removed photo's stored files (original, every rendition), after its rows are gone."""
+    left = image_files_remove(image_id, sha256, names, takedown_id)
+    if not left:
+        return 0
+    if self.request.retries >= self.max_retries:
+        logger.error("gave up deleting %s stored files of removed photo %s", len(left), image_id)
+        return len(left)
+    # The next try needs only what is left (and looks for stale renditions again).
+    raise self.retry(
+        args=(image_id, sha256, left, takedown_id),
+        countdown=min(3600, 10 * 2**self.request.retries),
+        exc=FilesLeft(f"{len(left)} files of photo {image_id} are still stored"),
+    )
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_upload_notice(self, notice_id: int, kind: str, image_id: int) -> bool:
+    """One e-mail to an uploader (faces.services.notifications); a mail server down is retried."""
+    return notice_send(notice_id, kind, image_id)

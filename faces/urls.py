@@ -1,6 +1,6 @@
 from django.urls import path
 
-from faces.views import boxes, images, incidents, officers, submit
+from faces.views import boxes, images, incidents, notices, officers, submit, takedown
 
 urlpatterns = [
     path("submit/", submit.submit, name="submit"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("images/<int:image_id>/status.json", images.image_status, name="image_status"),
     path("images/<int:image_id>/public.jpg", images.image_public, name="image_public"),
     path("images/<int:image_id>/original", images.image_original, name="image_original"),
+    path("images/<int:image_id>/takedown/", takedown.image_takedown_page, name="image_takedown"),
+    path("notices/<str:token>/delete/", notices.notice_delete, name="notice_delete"),
     path("images/<int:image_id>/faces/", boxes.face_create, name="face_create"),
     path("faces/<int:face_id>/update/", boxes.face_update, name="face_update"),
     path("faces/<int:face_id>/delete/", boxes.face_delete, name="face_delete"),

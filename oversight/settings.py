@@ -409,6 +409,8 @@ REST_FRAMEWORK = {
         "anon_read": env_str("THROTTLE_ANON_READ", "1200/hour"),
         # Anything that runs a gallery search: strict, so nobody can probe the gallery.
         "recognition": env_str("THROTTLE_RECOGNITION", "60/hour"),
+        # Problem reports (accountability): per account, or per address when anonymous.
+        "reports": env_str("THROTTLE_REPORTS", "10/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -456,6 +458,16 @@ ACCOUNTS_REQUIRE_APPROVAL = env_bool("ACCOUNTS_REQUIRE_APPROVAL", True)
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "oversight@localhost")
+# With EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (uploaders' notices, sign-ups).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)  # seconds; the notice task retries a slow server
+# The site's public address, for links in e-mails sent outside a request (a problem report's outcome).
+SITE_URL = env_str("OVERSIGHT_SITE_URL", "http://localhost:8000").rstrip("/")
 # Lockouts hold for the ACCOUNT, whatever names it: the username in any letter case or
 # its e-mail address all count against one key (accounts.lockout.canonical_username).
 # Two thresholds, because each alone fails:

@@ -17,6 +17,7 @@ from review.views import (
     records,
     records_history,
     records_officer,
+    reports,
     roster,
     sort,
 )
@@ -57,6 +58,9 @@ urlpatterns = [
     path("departments/<slug:slug>/headshots/", headshots.headshots_upload, name="review_headshots"),
     path("headshots/<int:pk>/", headshots.headshot_batch, name="review_headshot_batch"),
     path("headshots/<int:pk>.json", headshots.headshot_batch_status, name="review_headshot_batch_status"),
+    # Problem reports from the public, for the department's coordinators and administrators.
+    path("departments/<slug:slug>/reports/", reports.report_list, name="review_reports"),
+    path("reports/<int:pk>/", reports.report_detail, name="review_report"),
     path("images/<int:pk>/photo/", media.photo, name="review_image_photo"),
     path("faces/<int:pk>/crop/", media.face_crop, name="review_face_crop"),
 ]

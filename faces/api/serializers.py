@@ -188,6 +188,8 @@ class OfficerDetailSerializer(OfficerSerializer):
 class ImageUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)  # the service explains empty files
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), pk_field=WHOLE_NUMBER_ID)
+    # Optional: the uploader's address for the photo's two notices (faces.services.notifications).
+    notify_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
 
 
 class ImageCreatedSerializer(serializers.ModelSerializer):

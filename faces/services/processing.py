@@ -112,6 +112,19 @@ def face_process(face_id: int) -> str:
     return "done"
 
 
+def _record_refusals(faces: Iterable[Face], department_id: int) -> None:
+    """One audit row per face the gate kept out of the gallery search (counted on the transparency pages)."""
+    RecognitionEvent.objects.bulk_create(
+        RecognitionEvent(
+            face=face,
+            department_id=department_id,
+            outcome=RecognitionEvent.Outcome.REFUSED,
+            detail="Recognition is not allowed for this department: no descriptor was computed, no search was run.",
+        )
+        for face in faces
+    )
+
+
 def _mark_skipped(faces: Iterable[Face], reason: str) -> None:
     Face.objects.filter(pk__in=[f.pk for f in faces], embedding__isnull=True).update(
         embedding_skipped_reason=reason[:200], processed_at=timezone.now()
@@ -135,6 +148,8 @@ def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face], *, 
     department_id = image.department_id
     if not policy.recognition_allowed(department_id):
         _mark_skipped(faces, NOT_ALLOWED_REASON)
+        if search:
+            _record_refusals(faces, department_id)
         return
     to_embed = []
     for face in faces:
@@ -162,6 +177,8 @@ def faces_embed_and_search(rgb: np.ndarray, image: Image, faces: list[Face], *, 
         )
     except policy.RecognitionNotAllowed:
         _mark_skipped(to_embed, NOT_ALLOWED_REASON)
+        if search:
+            _record_refusals(to_embed, department_id)
         return
     for face, vector in zip(to_embed, vectors, strict=False):
         if face_store_embedding(face, vector) and search:

@@ -13,6 +13,7 @@ from departments.models import Officer
 from faces.models import Decision, Face, Image, MatchSuggestion
 from faces.renditions import rendition_invalidate
 from faces.selectors import visible_suggestions
+from faces.services.notifications import notify_identified
 from oversight.exceptions import Conflict, DomainError
 
 
@@ -87,7 +88,8 @@ def _set_identity(
     3. The stored embedding stays only if both the photo's and the officer's departments
        allow recognition now (rule 2); otherwise it is deleted.
     4. Pending suggestions for the face are settled: the chosen officer's is confirmed,
-       the others withdrawn.
+       the others withdrawn (their ids recorded on the Decision, for the undo).
+    5. An officer identified: the uploader, if they left an address, gets their one e-mail.
     """
     before = _identity_snapshot(face)
     if officer is not None and civilian:
@@ -114,7 +116,11 @@ def _set_identity(
             status=MatchSuggestion.Status.CONFIRMED, decided_by=face.identified_by, decided_at=now
         )
         Image.objects.filter(pk=face.image_id).update(contains_officers=True)
-    pending.exclude(officer=officer).update(status=MatchSuggestion.Status.WITHDRAWN, decided_at=now)
+    # Recorded on the Decision, so an undo puts back exactly these (review.services.undo).
+    withdrawn = sorted(pending.exclude(officer=officer).values_list("pk", flat=True))
+    MatchSuggestion.objects.filter(pk__in=withdrawn).update(status=MatchSuggestion.Status.WITHDRAWN, decided_at=now)
+    if officer is not None and not civilian:
+        notify_identified(face.image_id)  # the uploader's one e-mail, if they left an address
     if suggestion is not None:
         kind = Decision.Kind.CONFIRM
     else:
@@ -128,7 +134,7 @@ def _set_identity(
         officer=officer,
         suggestion=suggestion,
         before=before,
-        after=_identity_snapshot(face),
+        after={**_identity_snapshot(face), **({"withdrawn_suggestions": withdrawn} if withdrawn else {})},
     )
     transaction.on_commit(lambda: rendition_invalidate(face.image_id))  # un/blur it in the public photo
     return face

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from departments.models import Department
 from faces.models import Face, Image
 from faces.pipeline.decode import ImageRejected, sanitize_upload
+from faces.services.notifications import clean_notify_email, notice_create
 from faces.storage import delete_quietly
 from oversight.exceptions import DomainError, Unavailable
 
@@ -71,6 +72,7 @@ def image_create(
     filename: str = "",
     uploader_session: str = "",
     queue: bool = True,
+    notify_email: str = "",
 ) -> UploadResult:
     """Accept one uploaded photo.
 
@@ -85,7 +87,11 @@ def image_create(
     marked: re-sending someone else's bytes must not reveal their photo's suggestions.
     `queue=False` leaves the processing to the caller (a headshot import runs it in its own
     task, then identifies the face: faces.services.headshots).
+    `notify_email`: the uploader's optional address for the photo's two notices
+    (faces.services.notifications); checked before anything is stored, kept only for a
+    new photo (a duplicate's notices belong to whoever sent it first).
     """
+    notify_email = clean_notify_email(notify_email)
     data = _read_bounded(upload)
     decoded = sanitize_upload(data, max_bytes=settings.UPLOAD_MAX_BYTES, max_pixels=settings.UPLOAD_MAX_PIXELS)
     existing = Image.objects.filter(sha256=decoded.sha256).first()
@@ -111,6 +117,7 @@ def image_create(
                 width=decoded.width,
                 height=decoded.height,
             )
+            notice_create(image, notify_email)
             if queue:
                 transaction.on_commit(lambda: queue_image(image.pk))
     except IntegrityError:

@@ -14,6 +14,7 @@ from faces.models import Image
 from faces.pipeline.decode import ImageRejected
 from faces.renditions import content_type_of, public_rendition_bytes, rendition_key
 from faces.selectors import image_page_data, suggestion_face_limit, suggestions_visible_to
+from faces.services.takedown import can_take_down
 from faces.views.access import editable_face_ids
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ def image_detail(request: HttpRequest, image_id: int) -> HttpResponse:
             "image": image,
             "data": data,
             "can_see_original": is_volunteer(request.user),
+            "can_take_down": can_take_down(request.user, image.department_id),
         },
     )
 

@@ -20,11 +20,11 @@ from faces.forms import OfficerFilterForm
 from faces.selectors import (
     attach_officer_photos,
     officer_public_faces,
-    officer_public_images,
     officers_filtered,
     recognition_notice,
     roster_values,
 )
+from faces.selectors_timeline import officer_photo_timeline
 from faces.throttles import AnonReadThrottle, throttle_wait
 from faces.views.access import too_many_requests
 
@@ -61,7 +61,7 @@ def officer_detail(request: HttpRequest, officer_id: int) -> HttpResponse:
             "can_edit": record_editable_by(request.user, officer.department),
             "can_edit_in_admin": request.user.is_staff and record_editable_by(request.user, officer.department),
             "faces": officer_public_faces(officer)[:60],
-            "images": officer_public_images(officer)[:60],
+            "timeline": officer_photo_timeline(officer),
         },
     )
 

@@ -23,7 +23,7 @@ from oversight.exceptions import DomainError
 logger = logging.getLogger(__name__)
 
 
-def _upload_one(request: HttpRequest, upload, department: Department) -> dict:
+def _upload_one(request: HttpRequest, upload, department: Department, notify_email: str = "") -> dict:
     """Store one file; a failure is reported for this file alone."""
     name = clean_filename(getattr(upload, "name", "")) or "photo"
     try:
@@ -33,6 +33,7 @@ def _upload_one(request: HttpRequest, upload, department: Department) -> dict:
             uploaded_by=request.user,
             filename=name,
             uploader_session=upload_marker(request.user, request.session),
+            notify_email=notify_email,
         )
     except DomainError as exc:  # reported for this file alone, not as the page's error
         return {"name": name, "ok": False, "code": exc.code, "message": exc.message, "status": exc.status}
@@ -115,7 +116,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         wait = throttle_wait(request)
         if wait is not None:
             break
-        results.append(_upload_one(request, upload, department))
+        results.append(_upload_one(request, upload, department, form.cleaned_data["notify_email"]))
     if wait is not None and not results:
         return too_many_requests(request, wait)
     for upload in form.cleaned_data["photos"][len(results) :]:

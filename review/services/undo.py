@@ -63,8 +63,22 @@ def _undo_identity(decision: Decision, actor) -> None:
         actor=actor,
         use_for_recognition=bool(before.get("use_for_recognition")),
     )
-    if decision.kind == Kind.CONFIRM and decision.suggestion_id and face.officer_id is None and not face.is_civilian:
+    if face.officer_id is not None or face.is_civilian:
+        return  # identified again (restored to an earlier identity): its suggestions stay settled
+    if decision.kind == Kind.CONFIRM and decision.suggestion_id:
         _reopen_suggestion(decision.suggestion_id, face)
+    _reopen_withdrawn(decision.after.get("withdrawn_suggestions") or [], face)
+
+
+def _reopen_withdrawn(suggestion_ids: list, face: Face) -> None:
+    """Put back the suggestions the undone decision withdrew, through the same gate check.
+
+    Only those still withdrawn and still on this face: one rejected or deleted since stays so.
+    """
+    ids = [i for i in suggestion_ids if isinstance(i, int)]
+    withdrawn = MatchSuggestion.objects.filter(pk__in=ids, face=face, status=MatchSuggestion.Status.WITHDRAWN)
+    for suggestion_id in withdrawn.values_list("pk", flat=True):
+        _reopen_suggestion(suggestion_id, face)
 
 
 def _reopen_suggestion(suggestion_id: int, face: Face) -> None:

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accountability.selectors import open_report_counts
 from accounts import roles
 from review import selectors
 from review.views.access import volunteer_required
@@ -13,8 +14,10 @@ from review.views.access import volunteer_required
 @volunteer_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     departments = list(selectors.department_queues())
+    open_reports = open_report_counts(d.pk for d in departments)
     for department in departments:
         department.can_edit_records = roles.can_edit_officers(request.user, department)  # type: ignore[attr-defined]
+        department.open_reports = open_reports.get(department.pk, 0)  # type: ignore[attr-defined]
     # A Records column only for people who may edit some department's record.
     records_column = roles.is_administrator(request.user) or roles.coordinator_department_id(request.user) is not None
     return render(

@@ -45,6 +45,13 @@
       li.appendChild(p);
     }
     if (face.state) li.appendChild(el("p", "face-state", face.state));
+    if (list.dataset.reportUrl) {  // the same "Report a problem" link the server renders
+      var report = el("p", "face-report");
+      var reportLink = link(list.dataset.reportUrl + "?face=" + face.id, "Report a problem");
+      reportLink.appendChild(el("span", "visually-hidden", " with face " + face.number));
+      report.appendChild(reportLink);
+      li.appendChild(report);
+    }
     if (face.suggestions.length) {
       var ul = el("ul", "suggestions");
       face.suggestions.forEach(function (s) {

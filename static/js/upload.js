@@ -144,6 +144,8 @@
       var data = new FormData();
       data.append("department", select.value);
       data.append("photos", file, file.name);
+      var email = document.getElementById("id_notify_email");
+      if (email && email.value) data.append("notify_email", email.value);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.setRequestHeader("Accept", "application/json");

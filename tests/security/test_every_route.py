@@ -18,7 +18,16 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from departments import policy
 from departments.services.roster_uploads import roster_upload_preview
-from faces.models import Decision, Face, FaceGroup, FaceGroupMember, HeadshotBatch, Image, MatchSuggestion
+from faces.models import (
+    Decision,
+    Face,
+    FaceGroup,
+    FaceGroupMember,
+    HeadshotBatch,
+    Image,
+    MatchSuggestion,
+    UploadNotice,
+)
 from faces.services.review import face_identify
 from tests import factories
 from tests.conftest import client_for
@@ -46,6 +55,8 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "face_update": (UPLOAD, "face"),
     "face_delete": (UPLOAD, "face"),
     "image_original": (VOLUNTEER, "image"),
+    "image_takedown": (ADMIN, "image"),  # the department's coordinators and administrators
+    "notice_delete": (PUBLIC, "notice_token"),  # whoever holds the e-mailed link
     "api:token": (PUBLIC, None),
     "api:department-list": (PUBLIC, None),
     "api:department-detail": (PUBLIC, "department"),
@@ -103,6 +114,18 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "review_record_officer_link": (ADMIN, "officer"),
     "review_record_salary": (ADMIN, "officer"),
     "review_record_changes": (ADMIN, "department_slug"),
+    # Transparency: aggregates only, for everyone (tests/accountability/test_transparency.py).
+    "transparency": (PUBLIC, None),
+    "department_transparency": (PUBLIC, "department_slug"),
+    "transparency_api": (PUBLIC, None),
+    "department_transparency_api": (PUBLIC, "department"),
+    # Problem reports: anyone files one (rate-limited); the token holder reads it; the
+    # department's coordinators and administrators resolve it.
+    "report_new": (UPLOAD, None),
+    "report_status": (PUBLIC, "report_token"),
+    "api_report_create": (UPLOAD, None),
+    "review_reports": (ADMIN, "department_slug"),
+    "review_report": (ADMIN, "report"),
 }
 # Third-party routes with their own tests upstream (allauth's flows, Django's admin).
 FOREIGN_PREFIXES = ("admin/", "accounts/")
@@ -159,6 +182,8 @@ def world(users, allowed_department, officer):
         "department": allowed_department.pk,
         "department_slug": allowed_department.slug,
         "member": _pending_member().pk,
+        **_problem_report(face),
+        "notice_token": UploadNotice.objects.create(image=image, email="uploader@example.org", token="t" * 43).token,
     }
 
 
@@ -171,6 +196,13 @@ def _group(department) -> FaceGroup:
     group = FaceGroup.objects.create(department=department)
     FaceGroupMember.objects.bulk_create([FaceGroupMember(group=group, face=face) for face in faces])
     return group
+
+
+def _problem_report(face) -> dict:
+    from accountability.services import report_create
+
+    report = report_create(kind="other", face=face)
+    return {"report": report.pk, "report_token": report.token}
 
 
 def _pending_member():
@@ -187,7 +219,7 @@ def url_for(name: str, world: dict) -> str:
     _, key = ROUTES[name]
     if key is None:
         return reverse(name)
-    for kwarg in ("pk", "slug", "image_id", "face_id", "officer_id", "incident_id"):
+    for kwarg in ("pk", "slug", "image_id", "face_id", "officer_id", "incident_id", "token"):
         try:
             return reverse(name, kwargs={kwarg: world[key]})
         except NoReverseMatch:
@@ -229,6 +261,8 @@ def test_no_route_fails_or_leaks_for_people_without_rights(name, role, users, wo
 
 HTML_FORMS = [
     "submit",
+    "image_takedown",
+    "notice_delete",
     "face_create",
     "face_update",
     "face_delete",
@@ -252,6 +286,8 @@ HTML_FORMS = [
     "review_record_assignment",
     "review_record_officer_link",
     "review_record_salary",
+    "report_new",
+    "review_report",
 ]
 
 
@@ -303,6 +339,7 @@ FORM_FIELDS = (
     *("name", "badge", "rank", "unit", "has_photo", "x", "y", "w", "h", "contains_officers", "answer", "action"),
     *("officer", "face", "suggestion", "civilian", "use_for_recognition", "confirm", "first_name", "last_name"),
     *("badge_number", "allowed", "reason", "username", "password", "embedding", "box", "file", "photos"),
+    "notify_email",
 )
 # What the pages read from the query string: the common names and the officer filters.
 QUERY_FIELDS = (*COMMON_QUERY, "name", "badge", "rank", "unit", "has_photo")
@@ -342,14 +379,14 @@ def test_no_route_fails_on_hostile_parameters(name, users, world):
                 "GET": client.get(url, dict.fromkeys(QUERY_FIELDS, value)),
                 "POST form": client.post(url, every_field),
             }
-            if name.startswith("api:"):  # the pages read no JSON bodies
+            if url.startswith("/api/"):  # the pages read no JSON bodies (API routes outside api: too)
                 answers["POST json"] = client.post(url, every_field, content_type="application/json")
             for method, response in answers.items():
                 where = f"{method} {url} with {label} values as {role}"
                 assert response.status_code < 500, f"{where}: {response.status_code}"
                 # The API reads its body itself (DRF refuses NUL in the fields it reads and
                 # ignores the rest); every other NUL never gets past the middleware.
-                if label in NUL_VALUES and (method == "GET" or (method == "POST form" and not name.startswith("api:"))):
+                if label in NUL_VALUES and (method == "GET" or (method == "POST form" and not url.startswith("/api/"))):
                     assert response.status_code == 400, f"{where}: {response.status_code}"
 
 

@@ -29,7 +29,7 @@ from faces.uploader import upload_marker
 
 
 class ImageUpload(ApiViewMixin, APIView):
-    """POST images/: multipart {file, department}."""
+    """POST images/: multipart {file, department, notify_email (optional)}."""
 
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = list(UPLOAD_THROTTLES)
@@ -50,6 +50,7 @@ class ImageUpload(ApiViewMixin, APIView):
             uploaded_by=request.user,
             filename=getattr(upload, "name", ""),
             uploader_session=upload_marker(request.user, request.session),
+            notify_email=serializer.validated_data.get("notify_email", ""),
         )
         body = ImageCreatedSerializer(result.image, context={"duplicate": not result.created}).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

@@ -1,0 +1,53 @@
+"""Reads of problem reports: a report by its private token, the coordinators' lists and counts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db.models import Count, QuerySet
+
+from accountability.models import ProblemReport
+from departments.models import Officer
+from faces.models import Face, Image
+
+# secrets.token_urlsafe(32) gives 43 characters; anything else cannot be a token.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def report_by_token(token: str) -> ProblemReport | None:
+    if not TOKEN_PATTERN.fullmatch(token or ""):
+        return None
+    return ProblemReport.objects.filter(token=token).select_related("department").first()
+
+
+def open_report_counts(department_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Open reports per department id (departments without any are absent)."""
+    rows = ProblemReport.objects.filter(status=ProblemReport.Status.OPEN)
+    if department_ids is not None:
+        rows = rows.filter(department_id__in=list(department_ids))
+    counts = rows.values("department_id").annotate(n=Count("id")).values_list("department_id", "n")
+    return dict(counts)
+
+
+def department_reports(department_id: int, *, open_only: bool) -> QuerySet[ProblemReport]:
+    rows = ProblemReport.objects.filter(department_id=department_id).select_related("face", "officer", "image")
+    if open_only:
+        return rows.filter(status=ProblemReport.Status.OPEN)
+    return rows.exclude(status=ProblemReport.Status.OPEN).order_by("-resolved_at", "-id")
+
+
+def face_number(face: Face) -> int:
+    """The face's number on its photo page (faces are listed by id there)."""
+    return Face.objects.filter(image_id=face.image_id, pk__lt=face.pk).count() + 1
+
+
+def subject_label(image: Image | None, face: Face | None, officer: Officer | None) -> str:
+    """What a report is about, in words that name nobody who is not publicly named already."""
+    if face is not None:
+        return f"Face {face_number(face)} in photo {face.image_id}"
+    if image is not None:
+        return f"Photo {image.pk}"
+    if officer is not None:
+        return f"The page of officer {officer.full_name}"
+    return "Something that has since been removed"

@@ -19,6 +19,7 @@ folder, must be on the queue folder's filesystem: renames there are atomic.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import uuid
@@ -34,6 +35,9 @@ from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
 
 logger = logging.getLogger(__name__)
+
+# Orders this process's messages written within one millisecond: the uuid alone sorts at random.
+_sequence = itertools.count()
 
 
 class Channel(filesystem.Channel):
@@ -59,8 +63,9 @@ class Channel(filesystem.Channel):
     # kombu's base channel names the argument `message`, its filesystem channel `payload`.
     def _put(self, queue: str, message: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Write `message` beside the queue folder, then rename it in: readers never see it partial."""
-        # The name kombu gives a message: the reader orders by it and matches `<queue>.msg`.
-        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        # The name kombu gives a message (the reader orders by it and matches `<queue>.msg`),
+        # with a sequence number so two messages put in the same millisecond keep their order.
+        name = f"{round(monotonic() * 1000)}_{next(_sequence):012d}_{uuid.uuid4()}.{queue}.msg"
         tmp = self.tmp_folder / name
         target = os.path.join(self.data_folder_out, name)
         try:

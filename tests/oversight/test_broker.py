@@ -279,3 +279,12 @@ def test_a_real_worker_survives_half_written_messages_and_still_processes_the_ne
     log = worker.log.read_text(errors="replace")
     assert "Unrecoverable error" not in log
     assert log.count("could not be decoded") == 2
+
+
+def test_messages_put_within_one_millisecond_are_delivered_in_the_order_they_were_put(
+    broker: Broker, connection: Connection
+) -> None:
+    queue = connection.SimpleQueue(broker.queue)
+    for n in range(50):
+        queue.put({"n": n})
+    assert drain(broker, connection, 50) == [{"n": n} for n in range(50)]

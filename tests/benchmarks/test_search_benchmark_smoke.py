@@ -22,7 +22,8 @@ def test_the_search_benchmark_smoke_run_measures_both_scopes_and_cleans_up():
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
     assert "| all_allowed scope |" in run.stdout and "| department scope |" in run.stdout
     report = json.loads((ROOT / "var" / "benchmarks" / "search-2000.json").read_text())
-    assert report["n"] == 2000 and report["hnsw_bytes"] > 0
+    assert report["n"] == 2000 and report["hnsw_bytes"] > 0 and report["centroids"] > 0
+    assert {"gallery face insert", "unidentified face insert", "identification"} == set(report["writes"])
     for scope in ("department", "all_allowed"):
         assert report[scope]["exact"]["recall_at_5"] == 1.0
         assert report[scope]["auto (planner)"]["recall_at_5"] == 1.0  # small gallery: exact path

@@ -3,7 +3,8 @@
 One report for the whole site or for one department. Nothing here names a civilian, an
 uploader or the person who changed a flag (only their role); no face or photo is shown.
 Counts come from a handful of GROUP BY queries over the last MONTHS months (UTC), never a
-query per month.
+query per month. Live rows a takedown deletes (photos, faces, suggestions, decisions) leave
+their counts behind on faces.TakenDownCount, added back here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -21,7 +22,16 @@ from accountability.models import ProblemReport
 from accounts.models import Role
 from departments.models import Department, JurisdictionRule, RecognitionChange
 from departments.policy import allowed_departments_q
-from faces.models import Decision, Face, GateAuditRun, Image, MatchSuggestion, RecognitionEvent, Takedown
+from faces.models import (
+    Decision,
+    Face,
+    GateAuditRun,
+    Image,
+    MatchSuggestion,
+    RecognitionEvent,
+    Takedown,
+    TakenDownCount,
+)
 
 MONTHS = 24
 CHANGES_SHOWN = 100
@@ -180,6 +190,12 @@ def _monthly(department: Department | None, starts: list[datetime.date]) -> list
     resolved = reports.filter(status__in=list(REPORT_OUTCOMES))
     _by_month(_grouped(resolved, "resolved_at", since, "status"), counts, REPORT_OUTCOMES)
     _by_month(_grouped(Takedown.objects.filter(scope), "created_at", since), counts, "photos_taken_down")
+    # What photos taken down had added to the live counts above, kept by the takedown: a past
+    # month's numbers never shrink when a photo goes.
+    carried = TakenDownCount.objects.filter(scope, month__gte=starts[0]).values("month", "measure")
+    for row in carried.annotate(n=Sum("n")).order_by():
+        if row["month"] in counts and row["measure"] in counts[row["month"]]:
+            counts[row["month"]][row["measure"]] += row["n"]
     return [MonthRow(start, counts[start]) for start in starts]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -12,6 +15,8 @@ from accountability.selectors_transparency import MEASURES, Transparency, transp
 from departments.models import Department
 from departments.selectors import state_name
 
+# As long as the API's answers may be cached (accountability.api_transparency: max-age=60).
+REPORT_CACHE_SECONDS = 60
 # The lines of the chart (all measures are in the table beside it); at most seven stay readable.
 CHARTED = (
     "photos_processed",
@@ -40,30 +45,38 @@ def _chart(report: Transparency) -> dict:
     return {"svg": svg, "legend": [(entry, swatch(entry)) for entry in legend(series)]}
 
 
-def _page(request: HttpRequest, report: Transparency, api_url: str) -> HttpResponse:
-    return render(
-        request,
-        "accountability/transparency.html",
-        {
-            "report": report,
-            "measures": MEASURES,
-            "rows": [(row.month, [row.counts[m.key] for m in MEASURES]) for row in report.months[::-1]],
-            "totals": [report.totals[m.key] for m in MEASURES],
-            "summary": [(m, report.totals[m.key]) for m in MEASURES],
-            "chart": _chart(report),
-            "precision_percent": None if report.precision is None else round(report.precision * 100, 1),
-            "api_url": api_url,
-            "state_name": state_name(report.department.state) if report.department else "",
-        },
-    )
+def _report_context(department: Department | None) -> dict[str, Any]:
+    """Everything the page shows that the aggregate queries compute (the same for every reader)."""
+    report = transparency_report(department)
+    return {
+        "report": report,
+        "measures": MEASURES,
+        "rows": [(row.month, [row.counts[m.key] for m in MEASURES]) for row in report.months[::-1]],
+        "totals": [report.totals[m.key] for m in MEASURES],
+        "summary": [(m, report.totals[m.key]) for m in MEASURES],
+        "chart": _chart(report),
+        "precision_percent": None if report.precision is None else round(report.precision * 100, 1),
+        "state_name": state_name(department.state) if department else "",
+    }
+
+
+def _page(request: HttpRequest, department: Department | None, api_url: str) -> HttpResponse:
+    # The report, not the HTML, is cached: the page around it differs by reader (the account
+    # menu, the CSRF token), and a flood of requests still runs the aggregate queries once a minute.
+    key = f"transparency:report:{department.pk if department else 'site'}"
+    context: dict[str, Any] | None = cache.get(key)
+    if context is None:
+        context = _report_context(department)
+        cache.set(key, context, REPORT_CACHE_SECONDS)
+    return render(request, "accountability/transparency.html", {**context, "api_url": api_url})
 
 
 @require_GET
 def site_transparency(request: HttpRequest) -> HttpResponse:
-    return _page(request, transparency_report(), reverse("transparency_api"))
+    return _page(request, None, reverse("transparency_api"))
 
 
 @require_GET
 def department_transparency(request: HttpRequest, slug: str) -> HttpResponse:
     department = get_object_or_404(Department, slug=slug)
-    return _page(request, transparency_report(department), reverse("department_transparency_api", args=[department.pk]))
+    return _page(request, department, reverse("department_transparency_api", args=[department.pk]))

@@ -70,6 +70,11 @@ class ImageAdmin(GatePurgeMessages, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         return _with_description(super().get_fieldsets(request, obj))
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A photo goes only by a takedown (the action below): the audit row and the report's
+        # counts stay, the uploader is told. Django's delete would skip all three.
+        return False
+
     @admin.action(description="Take down the selected photos (everything of them goes; audited)")
     def take_down(self, request, queryset):
         """Through faces.services.takedown, which checks who asks and writes the audit row."""

@@ -430,6 +430,28 @@ class Takedown(models.Model):
         return f"photo {self.image_id} taken down at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class TakenDownCount(models.Model):
+    """What a photo taken down had added to one month's count on the transparency report.
+
+    The report counts processed photos and faces, decided suggestions and undone
+    identifications from live rows; a takedown deletes those rows, so it keeps their
+    counts here (a department, a month, a measure, a number: aggregates only) and the
+    report adds them back, so a past month never shrinks (accountability.selectors_transparency).
+    """
+
+    takedown = models.ForeignKey(Takedown, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()  # the first day of the month, UTC
+    measure = models.CharField(max_length=40)  # a key of accountability's MEASURES
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="faces_takendowncount_month")]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.month:%Y-%m}: {self.n}"
+
+
 class UploadNotice(models.Model):
     """An uploader's address, kept only to tell them once that a face in their photo was
     identified and once that the photo was taken down (faces.services.notifications).

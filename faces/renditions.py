@@ -114,7 +114,7 @@ def public_rendition_bytes(image: Image) -> tuple[bytes, str]:
     1. Compute the key from the photo's current faces and status.
     2. If the stored rendition carries that key, serve it.
     3. Otherwise build it (blur, strip metadata), store it, point Image.public_file at it
-       and delete the previous one.
+       and delete the previous one; if the row is gone meanwhile, delete the new file too.
     """
     faces = list(Face.objects.filter(image_id=image.pk).only("x", "y", "w", "h", "officer_id", "is_civilian"))
     key = rendition_key(image, faces)
@@ -135,7 +135,11 @@ def public_rendition_bytes(image: Image) -> tuple[bytes, str]:
     except Exception:  # the store is down: still answer with the bytes we built
         logger.exception("could not store the public rendition of image %s", image.pk)
         return data, content_type_of(data)
-    Image.objects.filter(pk=image.pk).update(public_file=stored)
+    if not Image.objects.filter(pk=image.pk).update(public_file=stored):
+        # The photo was taken down while we built: its removal listed the renditions before
+        # this one existed, so nothing else would ever delete it.
+        delete_quietly(stored)
+        return data, content_type_of(data)
     if current and current != stored:
         delete_quietly(current)
     return data, content_type_of(data)

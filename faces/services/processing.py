@@ -113,7 +113,16 @@ def face_process(face_id: int) -> str:
 
 
 def _record_refusals(faces: Iterable[Face], department_id: int) -> None:
-    """One audit row per face the gate kept out of the gallery search (counted on the transparency pages)."""
+    """One audit row per face the gate kept out of the gallery search (counted on the transparency pages).
+
+    Once per face, however often it is processed (a redelivered task, a reprocess): the
+    pages count faces refused, not attempts.
+    """
+    candidates = list(faces)
+    refused = RecognitionEvent.objects.filter(
+        face_id__in=[f.pk for f in candidates], outcome=RecognitionEvent.Outcome.REFUSED
+    )
+    recorded = set(refused.values_list("face_id", flat=True))
     RecognitionEvent.objects.bulk_create(
         RecognitionEvent(
             face=face,
@@ -121,7 +130,8 @@ def _record_refusals(faces: Iterable[Face], department_id: int) -> None:
             outcome=RecognitionEvent.Outcome.REFUSED,
             detail="Recognition is not allowed for this department: no descriptor was computed, no search was run.",
         )
-        for face in faces
+        for face in candidates
+        if face.pk not in recorded
     )
 
 

@@ -18,16 +18,23 @@ Face crops are never stored: they are cut on each request from files now gone.
 
 from __future__ import annotations
 
+import datetime
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from accounts import roles
-from faces.models import Decision, Face, Image, MatchSuggestion, Takedown
+from departments.models import Department
+from faces.models import Decision, Face, Image, MatchSuggestion, Takedown, TakenDownCount
 from faces.services.notifications import notify_takedown
 from faces.storage import delete_counting, queue_image_files_removal, stale_renditions
 from oversight.exceptions import Conflict, DomainError, NotPermitted
 
 REASON_MAX_LENGTH = 2000
+NOT_PERMITTED = "Only an administrator or a coordinator of this department can take a photo down."
 
 
 class TakedownRefused(DomainError):
@@ -40,7 +47,7 @@ class AlreadyTakenDown(Conflict):
     default_message = "This photo was taken down already."
 
 
-def can_take_down(user, department) -> bool:
+def can_take_down(user: Any, department: Department | int | None) -> bool:
     """Administrators, and the coordinators of the photo's department (as for its records)."""
     return roles.can_edit_officers(user, department)
 
@@ -63,34 +70,81 @@ def _forget_featured(face_ids: list[int]) -> None:
             decision.save(update_fields=[key])
 
 
-@transaction.atomic
-def image_takedown(image: Image, *, actor, reason: str) -> Takedown:
-    """Take a photo down for good (administrators and its department's coordinators).
+# The transparency report's monthly measures a takedown would make shrink (accountability's
+# MEASURES keys): what the photo had added to them is kept on TakenDownCount rows.
+PHOTOS_PROCESSED = "photos_processed"
+FACES_PROCESSED = "faces_processed"
+SUGGESTION_MEASURES: dict[str, str] = {
+    MatchSuggestion.Status.CONFIRMED: "suggestions_confirmed",
+    MatchSuggestion.Status.REJECTED: "suggestions_rejected",
+}
+IDENTIFICATIONS_UNDONE = "identifications_undone"
+IDENTIFYING_DECISIONS = (Decision.Kind.IDENTIFY, Decision.Kind.CONFIRM)
+CARRIED_MEASURES = (PHOTOS_PROCESSED, FACES_PROCESSED, *SUGGESTION_MEASURES.values(), IDENTIFICATIONS_UNDONE)
+SYSTEM_REASON = "Deleted by the site (no person asked)."
 
-    1. Check who asks and the reason; lock the photo (AlreadyTakenDown if it is gone).
-    2. Count what goes, claim the uploader's takedown e-mail (sent after the commit).
-    3. Clear the featured-face ids of curation decisions, write the audit, delete the row
-       (the cascade takes faces, embeddings, suggestions, memberships and decisions).
-    4. After the commit, a task deletes the stored files and counts them on the audit.
-    """
-    if not can_take_down(actor, image.department_id):
-        raise NotPermitted("Only an administrator or a coordinator of this department can take a photo down.")
-    reason = _clean_reason(reason)
-    locked = Image.objects.select_for_update().filter(pk=image.pk).first()
+
+def _month(moment: datetime.datetime | None) -> datetime.date:
+    assert moment is not None  # the queries below select rows with the date set
+    utc = moment.astimezone(datetime.UTC)
+    return datetime.date(utc.year, utc.month, 1)
+
+
+def _carried_counts(image: Image, face_ids: list[int]) -> Counter[tuple[int, datetime.date, str]]:
+    """What the photo adds to the report's monthly counts: (department id, month, measure) → n."""
+    counts: Counter[tuple[int, datetime.date, str]] = Counter()
+    if image.status == Image.Status.DONE and image.processed_at:
+        counts[(image.department_id, _month(image.processed_at), PHOTOS_PROCESSED)] += 1
+    processed = Face.objects.filter(pk__in=face_ids, processed_at__isnull=False)
+    for moment in processed.values_list("processed_at", flat=True):
+        counts[(image.department_id, _month(moment), FACES_PROCESSED)] += 1
+    decided = MatchSuggestion.objects.filter(
+        face_id__in=face_ids, status__in=list(SUGGESTION_MEASURES), decided_at__isnull=False
+    )
+    for status, moment in decided.values_list("status", "decided_at"):
+        counts[(image.department_id, _month(moment), SUGGESTION_MEASURES[status])] += 1
+    undone = Decision.objects.filter(
+        Q(image_id=image.pk) | Q(face_id__in=face_ids), kind__in=IDENTIFYING_DECISIONS, undone_at__isnull=False
+    )
+    for department_id, moment in undone.values_list("department_id", "undone_at"):
+        counts[(department_id, _month(moment), IDENTIFICATIONS_UNDONE)] += 1
+    return counts
+
+
+def _locked_face_ids(image_id: int) -> list[int]:
+    faces = Face.objects.select_for_update().filter(image_id=image_id).order_by("pk")
+    return list(faces.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def _take_down(image_id: int, *, actor: Any, reason: str, permitted: Callable[[int], bool] | None) -> Takedown:
+    """The takedown itself; `permitted(department_id)` is asked again under the lock (None: the site)."""
+    # Faces first, then the photo: identification locks the face and then writes the photo
+    # (faces.services.review), so the same order here means the two can never deadlock.
+    _locked_face_ids(image_id)
+    locked = Image.objects.select_for_update().filter(pk=image_id).first()
     if locked is None:
         raise AlreadyTakenDown()
-    faces = Face.objects.select_for_update().filter(image_id=locked.pk)
-    face_ids = list(faces.values_list("pk", flat=True))
+    # The photo may have moved department since the caller was checked: ask about the row as it is now.
+    if permitted is not None and not permitted(locked.department_id):
+        raise NotPermitted(NOT_PERMITTED)
+    # With the photo locked no face can be added to it (an insert waits for the row), so this list is final.
+    face_ids = _locked_face_ids(locked.pk)
     notify_takedown(locked.pk)
     _forget_featured(face_ids)
+    carried = _carried_counts(locked, face_ids)
     takedown = Takedown.objects.create(
         image_id=locked.pk,
         department_id=locked.department_id,
         reason=reason,
         actor=actor if getattr(actor, "pk", None) else None,
         faces_removed=len(face_ids),
-        embeddings_removed=faces.filter(embedding__isnull=False).count(),
+        embeddings_removed=Face.objects.filter(pk__in=face_ids, embedding__isnull=False).count(),
         suggestions_removed=MatchSuggestion.objects.filter(face_id__in=face_ids).count(),
+    )
+    TakenDownCount.objects.bulk_create(
+        TakenDownCount(takedown=takedown, department_id=department_id, month=month, measure=measure, n=n)
+        for (department_id, month, measure), n in carried.items()
     )
     image_id, sha256 = locked.pk, locked.sha256
     names = [f.name for f in (locked.file, locked.public_file) if f and f.name]
@@ -98,6 +152,31 @@ def image_takedown(image: Image, *, actor, reason: str) -> Takedown:
     locked.delete()
     transaction.on_commit(lambda: queue_image_files_removal(image_id, sha256, names, takedown.pk))
     return takedown
+
+
+def image_takedown(image: Image, *, actor: Any, reason: str) -> Takedown:
+    """Take a photo down for good (administrators and its department's coordinators).
+
+    1. Check who asks and the reason; lock the photo's faces, then the photo
+       (AlreadyTakenDown if it is gone), and check who asks again against the locked row.
+    2. Count what goes, claim the uploader's takedown e-mail (sent after the commit).
+    3. Clear the featured-face ids of curation decisions, write the audit and the counts
+       the transparency report keeps, delete the row (the cascade takes faces, embeddings,
+       suggestions, memberships and decisions).
+    4. After the commit, a task deletes the stored files and counts them on the audit.
+    """
+    if not can_take_down(actor, image.department_id):
+        raise NotPermitted(NOT_PERMITTED)
+    reason = _clean_reason(reason)
+    return _take_down(image.pk, actor=actor, reason=reason, permitted=lambda dept: can_take_down(actor, dept))
+
+
+def image_takedown_by_site(image: Image, *, reason: str = SYSTEM_REASON) -> Takedown:
+    """A takedown no person asked for (code: a command, a clean-up): the same path, no actor.
+
+    Every deletion of a photo is a takedown, so nothing of it stays and the audit does.
+    """
+    return _take_down(image.pk, actor=None, reason=_clean_reason(reason), permitted=None)
 
 
 def image_files_remove(image_id: int, sha256: str, names: list[str], takedown_id: int | None = None) -> list[str]:

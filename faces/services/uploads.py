@@ -14,9 +14,10 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from departments.models import Department
-from faces.models import Face, Image
+from faces.models import Face, Image, Takedown
 from faces.pipeline.decode import ImageRejected, sanitize_upload
 from faces.services.notifications import clean_notify_email, notice_create
+from faces.services.takedown import SYSTEM_REASON, image_takedown_by_site
 from faces.storage import delete_quietly
 from oversight.exceptions import DomainError, Unavailable
 
@@ -182,14 +183,13 @@ def face_box_create(*, image: Image, x, y, w, h, created_by=None) -> Face:
     return face
 
 
-def image_delete(image: Image) -> None:
-    """Delete a photo with its faces, embeddings, suggestions, renditions and stored files.
+def image_delete(image: Image, *, reason: str = SYSTEM_REASON) -> Takedown:
+    """Delete a photo: a takedown by the site, the one path by which photos go.
 
-    Faces (and the embeddings on them) and suggestions cascade; faces.signals removes the
-    stored files after the commit, on this path and on every other (the admin included).
+    Faces (and the embeddings on them), suggestions, decisions, renditions and stored
+    files go; the audit row and the transparency report's counts stay (faces.services.takedown).
     """
-    with transaction.atomic():
-        image.delete()
+    return image_takedown_by_site(image, reason=reason)
 
 
 def face_box_update(face: Face, *, x, y, w, h) -> Face:

@@ -12,6 +12,7 @@ like any other review action (docs/architecture.md, rule 6):
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 
@@ -19,6 +20,7 @@ from accountability.errors import ReportAlreadyResolved, ReportError
 from accountability.models import ProblemReport
 from accountability.services import clean_text, report_close
 from accounts import roles
+from departments.models import Department
 from faces.models import Decision, Face, Image
 from faces.services import review as face_review
 from oversight.exceptions import NotPermitted
@@ -29,12 +31,12 @@ OUTCOMES = (Status.DISMISSED, Status.IDENTIFICATION_UNDONE, Status.MARKED_NOT_OF
 TAKEDOWN_DEFAULT_REASON = "Taken down after a problem report."
 
 
-def can_handle_reports(user, department) -> bool:
+def can_handle_reports(user: Any, department: Department | int | None) -> bool:
     """Who answers a department's reports: the same people who edit its officers and undo its decisions."""
     return roles.can_edit_officers(user, department)
 
 
-def require_report_handler(user, department) -> None:
+def require_report_handler(user: Any, department: Department | int | None) -> None:
     if not can_handle_reports(user, department):
         raise NotPermitted("Only coordinators of this department and administrators handle its problem reports.")
 
@@ -60,7 +62,7 @@ def _standing_identification(face: Face) -> Decision | None:
     return Decision.objects.filter(face=face, kind__in=IDENTITY_KINDS, undone_at__isnull=True).order_by("-pk").first()
 
 
-def _undo_identification(report: ProblemReport, actor) -> None:
+def _undo_identification(report: ProblemReport, actor: Any) -> None:
     face = _face(report)
     if face.officer_id is None and not face.is_civilian:
         raise ReportError("This face is not identified; there is nothing to undo.")
@@ -70,7 +72,7 @@ def _undo_identification(report: ProblemReport, actor) -> None:
     decision_undo(decision, actor=actor)
 
 
-def _mark_not_officer(report: ProblemReport, actor) -> None:
+def _mark_not_officer(report: ProblemReport, actor: Any) -> None:
     face = _face(report)
     if face.is_civilian:
         return  # already what the report asks: nothing to decide again
@@ -79,7 +81,7 @@ def _mark_not_officer(report: ProblemReport, actor) -> None:
     face_review.face_identify(face, officer=None, civilian=True, actor=actor)
 
 
-def _take_down(report: ProblemReport, actor, reason: str) -> None:
+def _take_down(report: ProblemReport, actor: Any, reason: str) -> None:
     # Imported here: the takedown service is the faces app's, and only this outcome needs it.
     from faces.services.takedown import image_takedown
 
@@ -89,7 +91,7 @@ def _take_down(report: ProblemReport, actor, reason: str) -> None:
     image_takedown(image, actor=actor, reason=reason or TAKEDOWN_DEFAULT_REASON)
 
 
-ACTIONS: dict[str, Callable[[ProblemReport, object, str], None]] = {
+ACTIONS: dict[str, Callable[[ProblemReport, Any, str], None]] = {
     Status.DISMISSED: lambda report, actor, reason: None,
     Status.IDENTIFICATION_UNDONE: lambda report, actor, reason: _undo_identification(report, actor),
     Status.MARKED_NOT_OFFICER: lambda report, actor, reason: _mark_not_officer(report, actor),
@@ -98,7 +100,7 @@ ACTIONS: dict[str, Callable[[ProblemReport, object, str], None]] = {
 
 
 @transaction.atomic
-def report_resolve(report: ProblemReport, *, outcome: str, reason: str, actor) -> ProblemReport:
+def report_resolve(report: ProblemReport, *, outcome: str, reason: str, actor: Any) -> ProblemReport:
     """Resolve a report once, with one of OUTCOMES.
 
     1. Lock the report; only its department's coordinators and administrators may resolve it.

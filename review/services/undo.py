@@ -70,7 +70,7 @@ def _undo_identity(decision: Decision, actor) -> None:
     _reopen_withdrawn(decision.after.get("withdrawn_suggestions") or [], face)
 
 
-def _reopen_withdrawn(suggestion_ids: list, face: Face) -> None:
+def _reopen_withdrawn(suggestion_ids: list[int], face: Face) -> None:
     """Put back the suggestions the undone decision withdrew, through the same gate check.
 
     Only those still withdrawn and still on this face: one rejected or deleted since stays so.

@@ -8,9 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accountability import selectors
-from accountability.errors import ReportError
+from accountability.errors import ReportAlreadyResolved
 from accountability.models import ProblemReport
 from departments.models import Department
+from oversight.exceptions import DomainError
 from review.forms_reports import ResolveForm
 from review.services.reports import outcomes_for, report_resolve, require_report_handler
 from review.views.access import volunteer_required
@@ -59,8 +60,11 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             report_resolve(
                 report, outcome=form.cleaned_data["outcome"], reason=form.cleaned_data["reason"], actor=request.user
             )
-        except ReportError as refusal:  # shown on the form; a 409 (already resolved) is the middleware's
-            form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+        except ReportAlreadyResolved:
+            raise  # final: the middleware's 409 (this form's outcomes no longer apply)
+        except DomainError as refusal:  # any other refusal (the report's, a takedown's, a review's) on the form
+            field = getattr(refusal, "field", None)
+            form.add_error(field if field in form.fields else None, refusal.message)
         else:
             messages.success(request, f"Report {report.pk} resolved.")
             return redirect("review_reports", slug=report.department.slug)

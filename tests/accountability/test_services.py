@@ -6,7 +6,7 @@ import pytest
 
 from accountability.errors import ReportError
 from accountability.models import ProblemReport
-from accountability.services import report_create
+from accountability.services import report_close, report_create
 from tests import factories
 
 Kind = ProblemReport.Kind
@@ -85,3 +85,36 @@ def test_it_refuses_an_officer_not_publicly_identified_in_the_photo(scene, allow
 def test_it_refuses_a_report_about_nothing(db):
     with pytest.raises(ReportError, match="what the report is about"):
         report_create(kind=Kind.OTHER)
+
+
+@pytest.fixture
+def broker_down(tmp_path):
+    """The filesystem broker with its queue folder missing: every publish fails, as in an outage."""
+    from oversight.celery import app
+
+    keys = ("broker_url", "task_always_eager", "broker_transport_options")
+    saved = {k: app.conf[k] for k in keys}
+    gone = str(tmp_path / "gone" / "queue")
+    options = {
+        "data_folder_in": gone,
+        "data_folder_out": gone,
+        **{f"{name}_folder": str(tmp_path / name) for name in ("processed", "control", "tmp", "corrupt")},
+    }
+    app.conf.update(broker_url="filesystem://", task_always_eager=False, broker_transport_options=options)
+    app._pool = None
+    app.amqp._producer_pool = None
+    yield
+    app.conf.update(saved)
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def test_closing_a_report_succeeds_and_is_logged_when_its_e_mail_cannot_be_queued(
+    scene, users, broker_down, caplog, django_capture_on_commit_callbacks
+):
+    report = report_create(kind=Kind.NOT_AN_OFFICER, face=scene.unknown, contact_email="reporter@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        report_close(report, status=ProblemReport.Status.DISMISSED, resolution="Checked", actor=users["admin"])
+    report.refresh_from_db()
+    assert (report.status, report.contact_email) == (ProblemReport.Status.DISMISSED, "")
+    assert f"could not queue the outcome e-mail of report {report.pk}" in caplog.text

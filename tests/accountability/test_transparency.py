@@ -14,6 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,10 +23,11 @@ from accountability.models import ProblemReport
 from accountability.selectors_transparency import MEASURES, MONTHS, month_starts, transparency_report
 from accountability.services import report_close, report_create
 from departments.models import JurisdictionRule
-from faces.models import Decision
+from faces.models import Decision, Face, Image, MatchSuggestion
 from faces.services.gate_audit import gate_audit_run
 from faces.services.recognition import department_set_recognition
 from faces.services.review import face_identify, suggestion_confirm, suggestion_reject
+from faces.services.takedown import CARRIED_MEASURES, image_takedown
 from review.services.undo import decision_undo
 from tests import factories
 from tests.conftest import client_for
@@ -238,3 +240,58 @@ def test_months_without_activity_are_listed_and_counted_in_utc(db):
     assert len(starts) == MONTHS and starts[-1].isoformat() == "2026-01-01" and starts[0].isoformat() == "2024-02-01"
     report = transparency_report()
     assert [row.counts for row in report.months] == [ZERO] * MONTHS and report.precision is None
+
+
+def test_taking_photos_down_leaves_a_past_months_counts_as_they_were(
+    activity, people, allowed_department, django_capture_on_commit_callbacks
+):
+    # The confirmed probe and the photo whose identification was undone, processed and decided last month.
+    confirmed = Image.objects.get(faces__suggestions__status=MatchSuggestion.Status.CONFIRMED)
+    undone = Image.objects.get(faces__decisions__undone_at__isnull=False)
+    last_month = month_starts(timezone.now())[-2]
+    moment = datetime.datetime(last_month.year, last_month.month, 15, 12, tzinfo=datetime.UTC)
+    photos = [confirmed.pk, undone.pk]
+    Image.objects.filter(pk__in=photos).update(processed_at=moment)
+    Face.objects.filter(image__in=photos).update(processed_at=moment)
+    MatchSuggestion.objects.filter(face__image__in=photos, decided_at__isnull=False).update(decided_at=moment)
+    Decision.objects.filter(face__image__in=photos, undone_at__isnull=False).update(undone_at=moment)
+    before = {scope: transparency_report(scope).months for scope in (None, allowed_department)}
+    assert before[allowed_department][-2].counts["photos_processed"] == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for image in (confirmed, undone):
+            image_takedown(image, actor=people["admin"], reason="Asked by the person in it")
+
+    for scope, months in before.items():
+        after = transparency_report(scope).months
+        assert after[-2] == months[-2]  # photos and faces processed, confirmed, undone: all still there
+        assert after[-1].counts == {**months[-1].counts, "photos_taken_down": 2}
+
+
+def test_every_count_a_takedown_keeps_is_a_measure_of_the_report():
+    assert set(CARRIED_MEASURES) <= {m.key for m in MEASURES}
+
+
+def test_a_flood_of_page_requests_runs_the_reports_queries_once_a_minute(
+    client, activity, allowed_department, django_assert_max_num_queries
+):
+    site, springfield = reverse("transparency"), reverse("department_transparency", args=["springfield"])
+    first = {url: client.get(url).content.decode() for url in (site, springfield)}
+    report_create(kind="other", image=Image.objects.filter(department=allowed_department).first())
+    with django_assert_max_num_queries(1):  # the department, by its slug
+        again = {url: client.get(url).content.decode() for url in (site, springfield)}
+    assert {url: _page_months(html) for url, html in again.items()} == {
+        url: _page_months(html) for url, html in first.items()
+    }
+    cache.clear()  # a minute later
+    fresh = _page_months(client.get(springfield).content.decode())
+    assert fresh[this_month()]["reports_received"] == SPRINGFIELD["reports_received"] + 1
+
+
+def test_a_department_page_says_the_gate_audit_is_site_wide(client, allowed_department):
+    gate_audit_run()
+    audit = re.compile(r'<p id="gate-audit">(.*?)</p>', re.S)
+    department = audit.search(client.get(reverse("department_transparency", args=["springfield"])).content.decode())
+    site = audit.search(client.get(reverse("transparency")).content.decode())
+    assert department and "site-wide" in department.group(1)
+    assert site and "site-wide" not in site.group(1)

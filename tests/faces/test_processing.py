@@ -291,3 +291,14 @@ def test_the_search_can_be_scoped_to_the_photos_own_department(allowed_departmen
     settings.FACES_SEARCH_SCOPE = "allowed"
     services.face_process(face.pk)
     assert face.suggestions.count() == 1
+
+
+def test_processing_a_refused_photo_twice_records_one_refusal_per_face(disallowed_department):
+    image = upload("group_obama_biden.jpg", disallowed_department)
+    faces = list(image.faces.values_list("pk", flat=True))
+    assert len(faces) == 2
+    # A redelivered task, or a reprocess: the photo runs through the pipeline again.
+    Image.objects.filter(pk=image.pk).update(status=Image.Status.QUEUED)
+    assert services.image_process(image.pk) == "done"
+    refusals = RecognitionEvent.objects.filter(outcome=RecognitionEvent.Outcome.REFUSED)
+    assert sorted(refusals.values_list("face_id", flat=True)) == sorted(faces)

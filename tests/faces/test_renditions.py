@@ -17,8 +17,10 @@ from faces.models import Face, Image
 from faces.renditions import face_crop_bytes, public_rendition_bytes, rendition_invalidate, rendition_key
 from faces.services import face_box_create, image_create
 from faces.services.review import face_identify, face_identity_restore
+from faces.storage import stale_renditions
 from tests.conftest import client_for, photo
 from tests.faces.test_views_images import processed_image
+from tests.review.conftest import stored_image
 
 
 def pixels(data: bytes) -> np.ndarray:
@@ -167,3 +169,13 @@ def test_a_crop_is_refused_for_a_face_that_is_not_a_confirmed_officer(allowed_de
     image = processed_image(allowed_department, "obama_2.jpg")
     with pytest.raises(PermissionError):
         face_crop_bytes(image.faces.get())
+
+
+def test_a_rendition_built_while_the_photo_is_taken_down_leaves_no_file(allowed_department):
+    image = stored_image(allowed_department)
+    # The takedown committed between this request's read and its write: the row is gone,
+    # the original is still readable (its removal runs after the commit).
+    Image.objects.filter(pk=image.pk).delete()
+    data, _ = public_rendition_bytes(image)
+    assert data
+    assert stale_renditions(image.pk, image.sha256) == []

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import connection, models, transaction
 from django.urls import reverse
 
 from departments.models import Officer
@@ -291,3 +292,57 @@ def test_the_admin_action_asks_for_a_reason_then_takes_down_with_an_audit(admin_
     assert done.status_code == 302
     assert not Image.objects.filter(pk__in=[i.pk for i in images]).exists()
     assert list(Takedown.objects.values_list("reason", "actor")) == [("Court order", admin_user.pk)] * 2
+
+
+# --- Races: the row checked is the row locked; identification and takedown never deadlock ---
+def test_the_permission_is_asked_again_of_the_locked_row(users, allowed_department, other_department):
+    image = stored_image(allowed_department)
+    # The photo moved to another department after the caller read it.
+    Image.objects.filter(pk=image.pk).update(department=other_department)
+    with pytest.raises(NotPermitted):
+        image_takedown(image, actor=users["coordinator"], reason="Not mine any more")
+    assert Image.objects.filter(pk=image.pk).exists() and not Takedown.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_takedown_waits_for_an_identification_in_flight_instead_of_deadlocking():
+    department = factories.allowed_department()
+    admin = factories.user(role="administrator")
+    image = factories.image(department, status=Image.Status.DONE)
+    face = factories.face(image)
+    face_locked, release = threading.Event(), threading.Event()
+    errors: list[Exception] = []
+
+    def identification() -> None:
+        # faces.services.review's order: lock the face, then write its photo (contains_officers).
+        try:
+            with transaction.atomic():
+                Face.objects.select_for_update().get(pk=face.pk)
+                face_locked.set()
+                release.wait(5)
+                Image.objects.filter(pk=image.pk).update(contains_officers=True)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def takedown() -> None:
+        try:
+            image_takedown(image, actor=admin, reason="Asked by the person in it")
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    identifying = threading.Thread(target=identification)
+    identifying.start()
+    assert face_locked.wait(5)
+    taking_down = threading.Thread(target=takedown)
+    taking_down.start()
+    taking_down.join(0.5)
+    assert taking_down.is_alive(), "the takedown must wait for the identification's face"
+    release.set()
+    identifying.join(10)
+    taking_down.join(10)
+    assert errors == []
+    assert not Image.objects.filter(pk=image.pk).exists() and Takedown.objects.filter(image_id=image.pk).exists()

@@ -222,3 +222,17 @@ def test_the_reporter_sees_the_outcome_on_the_private_page(client, users, report
     page = client.get(reverse("report_status", args=[report.token])).content.decode()
     assert "Dismissed" in page and "It is an officer on duty." in page
     assert "coordinator" not in page.split("<main")[1].split("</main>")[0].lower().replace("the coordinator's note", "")
+
+
+def test_a_refusal_from_the_takedown_is_shown_on_the_report_page(users, report, other_department):
+    # The photo moved to another department after the report was filed: the report stays
+    # this coordinator's, the takedown is no longer theirs to make.
+    Image.objects.filter(pk=report.image_id).update(department=other_department)
+    response = client_for(users["coordinator"]).post(
+        reverse("review_report", args=[report.pk]), {"outcome": "taken_down", "reason": "A child."}
+    )
+    assert response.status_code == 400
+    assert "can take a photo down" in response.content.decode()
+    assert 'name="outcome"' in response.content.decode()  # the form again, to choose another outcome
+    assert Image.objects.filter(pk=report.image_id).exists()
+    assert ProblemReport.objects.get(pk=report.pk).status == Status.OPEN

@@ -1,4 +1,7 @@
-"""Deleting a photo deletes its faces, embeddings, suggestions, renditions and stored files."""
+"""Deleting a photo deletes its faces, embeddings, suggestions, renditions and stored files.
+
+Every way a photo goes is a takedown: the audit row stays, whoever (or whatever) asked.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from faces import services
-from faces.models import Face, MatchSuggestion
+from faces.models import Face, Image, MatchSuggestion, Takedown
 from faces.renditions import public_rendition_bytes
 from faces.services.review import face_identify
 from tests import factories
@@ -33,10 +36,23 @@ def test_deleting_a_photo_leaves_nothing_behind(
             services.image_delete(image)
         else:
             client.force_login(admin_user)
-            response = client.post(reverse("admin:faces_image_delete", args=[image.pk]), {"post": "yes"})
+            changelist = reverse("admin:faces_image_changelist")
+            response = client.post(changelist, {"action": "take_down", "_selected_action": [image.pk], "reason": "x"})
             assert response.status_code == 302
 
+    assert not Image.objects.filter(pk=image.pk).exists()
+    assert Takedown.objects.filter(image_id=image.pk).exists()  # the audit row stays
     assert not Face.objects.filter(pk__in=face_ids).exists()
     assert not MatchSuggestion.objects.filter(face_id__in=face_ids).exists()
     assert not any(default_storage.exists(n) for n in names)
     assert default_storage.exists(gallery.file.name)  # other photos are untouched
+
+
+def test_the_admin_cannot_delete_a_photo_around_the_takedown(allowed_department, admin_user, client):
+    image = factories.image(allowed_department, "obama_2.jpg")
+    client.force_login(admin_user)
+    assert client.post(reverse("admin:faces_image_delete", args=[image.pk]), {"post": "yes"}).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [image.pk], "post": "yes"}
+    client.post(reverse("admin:faces_image_changelist"), bulk)
+    assert Image.objects.filter(pk=image.pk).exists()
+    assert not Takedown.objects.exists()

@@ -10,7 +10,7 @@ PORT ?= 8000
 N ?= 10000
 PYTEST_ARGS ?=
 
-.PHONY: install venv deps migrate seed run admin stop lint test browser bench bench-search bench-workers bench-load bench-roster bench-export bench-headshots bench-grouping clean
+.PHONY: install venv deps migrate seed run admin stop lint test browser bench bench-search bench-workers bench-load bench-roster bench-export bench-headshots bench-grouping bench-video clean
 
 install: deps migrate seed
 
@@ -84,6 +84,9 @@ bench-headshots: deps  # headshot import photos/s with 1 and 2 Celery workers on
 DEVTRAIN ?= ../shared/datasets/lfw-devtrain
 bench-grouping: deps  # groups of unidentified faces: pairwise precision/recall on DevTrain, time for 10k/100k faces
 	$(PY) -m benchmarks.grouping --dataset $(DEVTRAIN)
+
+bench-video: deps  # a 1-minute 720p clip of several people processed on one process: time vs duration, purity, memory
+	$(PY) -m benchmarks.video
 
 bench-load: deps  # gunicorn (2 workers) + 2 Celery workers on Redis, 10 and 50 clients (docs/benchmarks.md)
 	$(PY) -m benchmarks.load

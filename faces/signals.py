@@ -1,14 +1,23 @@
 """Stored files follow their rows: deleting a photo on any path (service, admin, cascade)
-deletes the original and every public rendition from storage once the deletion commits."""
+deletes the original and every public rendition from storage once the deletion commits.
+
+`face_identity_changed` lets the apps built on faces follow identities without faces importing
+them (videos re-renders a public video when one of its stills is decided or undone).
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import post_delete
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from faces.models import Image, UploadNotice
 from faces.storage import queue_image_files_removal
+
+# Sent by faces.services.review inside the decision's transaction, after a face's identity was
+# written (identified, marked civilian, confirmed, or restored by an undo), with `face` (as now)
+# and `before` (its identity snapshot before: officer_id, is_civilian, use_for_recognition).
+face_identity_changed = Signal()
 
 
 @receiver(post_delete, sender=Image, dispatch_uid="faces_image_files")

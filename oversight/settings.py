@@ -237,6 +237,16 @@ ROSTER_MAX_BYTES = env_int("ROSTER_MAX_BYTES", 20 * 1024 * 1024)
 ROSTER_PREVIEW_KEEP_DAYS = env_int("ROSTER_PREVIEW_KEEP_DAYS", 7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Videos (the video upload page and POST /api/v1/videos/), validated by decoding (videos.validation).
+# Django's DATA_UPLOAD_MAX_MEMORY_SIZE counts form fields, never file data, and any file over
+# FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary file, so no global setting caps a
+# video; the one global cap is the API's declared-length check (faces.api.views.base), which
+# the video endpoints alone raise to VIDEO_MAX_BYTES (and the page checks the same before
+# reading the body). A proxy in front must allow bodies this large on those two paths.
+VIDEO_MAX_BYTES = env_int("VIDEO_MAX_BYTES", 500 * 1024 * 1024)
+VIDEO_MAX_SECONDS = env_int("VIDEO_MAX_SECONDS", 15 * 60)
+VIDEO_MAX_WIDTH = env_int("VIDEO_MAX_WIDTH", 3840)  # either way round: 2160×3840 upright is allowed
+VIDEO_MAX_HEIGHT = env_int("VIDEO_MAX_HEIGHT", 2160)
 # Headshot imports (manage.py import_headshots, the coordinators' page): a batch is refused
 # whole above these, before anything is stored; each photo also obeys the upload limits above.
 HEADSHOTS_MAX_FILES = env_int("HEADSHOTS_MAX_FILES", 500)
@@ -314,6 +324,7 @@ CELERY_BEAT_SCHEDULE = {
     # Proves rule 4 in the data and purges what a disabled trigger let through (docs/reliability.md).
     "gate-audit": {"task": "faces.tasks.gate_audit", "schedule": env_float("GATE_AUDIT_EVERY_SECONDS", 3600.0)},
     "prune-roster-previews": {"task": "departments.tasks.prune_roster_previews", "schedule": 6 * 3600.0},
+    "sweep-stuck-videos": {"task": "videos.tasks.sweep_stuck_videos", "schedule": 60.0},
 }
 
 # --- Face pipeline ----------------------------------------------------------------
@@ -363,6 +374,33 @@ if FACES_SEARCH_SCOPE not in ("allowed", "department"):
     raise ImproperlyConfigured("FACES_SEARCH_SCOPE must be 'allowed' or 'department'")
 FACES_LABELER = env_str("FACES_LABELER", "faces.pipeline.label.OpenCVPeopleLabeler")
 FACES_DECODE_MAX_PIXELS = UPLOAD_MAX_PIXELS
+
+# --- Video processing (videos/services/processing.py; docs/benchmarks.md, "Video processing") ---
+# Frames looked at per second, and while a face is on screen (its track needs denser samples).
+VIDEO_SAMPLE_FPS = env_float("VIDEO_SAMPLE_FPS", 3.0)
+VIDEO_SAMPLE_FPS_FACES = env_float("VIDEO_SAMPLE_FPS_FACES", 6.0)
+# HOG on frames scaled to this longest side, without upsampling: faces from ~80 px of a 720p
+# frame, ~0.06 s a frame here (upsampling once at 960 px finds ~40 px faces for 2.5x the time).
+VIDEO_DETECT_MAX_SIDE = env_int("VIDEO_DETECT_MAX_SIDE", 1280)
+VIDEO_DETECT_UPSAMPLE = env_int("VIDEO_DETECT_UPSAMPLE", 0)
+# A track not matched for this long ends; a face seen again later starts a new sequence.
+VIDEO_TRACK_MAX_GAP_SECONDS = env_float("VIDEO_TRACK_MAX_GAP_SECONDS", 1.0)
+VIDEO_TRACK_MIN_IOU = env_float("VIDEO_TRACK_MIN_IOU", 0.2)
+# 1: every detected face becomes a sequence, so the public rendition blurs even a face seen once.
+VIDEO_TRACK_MIN_DETECTIONS = env_int("VIDEO_TRACK_MIN_DETECTIONS", 1)
+VIDEO_STILLS_PER_SEQUENCE = env_int("VIDEO_STILLS_PER_SEQUENCE", 3)
+VIDEO_STILL_MIN_SPACING_SECONDS = env_float("VIDEO_STILL_MIN_SPACING_SECONDS", 0.5)
+# Progress (Video.frames_done) is written every this many decoded frames.
+VIDEO_PROGRESS_EVERY_FRAMES = env_int("VIDEO_PROGRESS_EVERY_FRAMES", 50)
+# Public rendition: seconds a blur is held before a track's first and after its last box.
+VIDEO_BLUR_HOLD_SECONDS = env_float("VIDEO_BLUR_HOLD_SECONDS", 0.5)
+VIDEO_PUBLIC_CRF = env_int("VIDEO_PUBLIC_CRF", 23)  # x264 quality (lower is better, larger)
+# The video tasks' own time limit (the photo tasks' CELERY_TASK_TIME_LIMIT is far too short);
+# processing runs at about 0.3-0.5x a clip's duration here, so this covers clips of tens of
+# minutes, and stays below the broker's visibility timeout.
+VIDEO_TASK_TIME_LIMIT = env_int("VIDEO_TASK_TIME_LIMIT", 1800)
+# Claims (Video.attempts) after which the sweep fails a video instead of queueing it again.
+VIDEO_MAX_ATTEMPTS = env_int("VIDEO_MAX_ATTEMPTS", 5)
 
 # --- Tuning read by the review queues, the gallery search and the labeler --------------
 # Declared here (not read with getattr defaults where used) so every knob is in one place.

@@ -14,6 +14,7 @@ class QueueKind(models.TextChoices):
     SORT = "sort", "Sort photos"  # item = faces.Image
     IDENTIFY = "identify", "Identify faces"  # item = faces.Face
     GROUP = "group", "Identify groups"  # item = faces.FaceGroup
+    SEQUENCE = "sequence", "Identify video sequences"  # item = videos.FaceSequence
 
 
 class Claim(models.Model):
@@ -52,3 +53,22 @@ class Skip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} skipped {self.kind} {self.item_id} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class SequenceSplit(models.Model):
+    """A volunteer split stills off a video face sequence that had joined two people: who, when, which.
+
+    faces.Decision records decisions about one face's identity; a split changes no identity
+    (each moved still keeps its own face, decisions and suggestions), so it is kept here.
+    """
+
+    original = models.ForeignKey("videos.FaceSequence", on_delete=models.CASCADE, related_name="+")
+    created = models.ForeignKey("videos.FaceSequence", on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey("departments.Department", on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The faces (faces.Face ids) of the stills moved to `created`.
+    faces = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Sequence {self.original_id} split into {self.created_id} by {self.actor_id}"

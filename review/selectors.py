@@ -25,14 +25,23 @@ IDENTIFY_KINDS = (Decision.Kind.IDENTIFY, Decision.Kind.CONFIRM, Decision.Kind.C
 
 # --- Queues ----------------------------------------------------------------------------
 def sort_queue(department: Department | int) -> QuerySet[Image]:
-    """Processed photos nobody has answered "are there officers in it?" for, oldest first."""
-    return Image.objects.filter(
-        department=department, status=Image.Status.DONE, contains_officers__isnull=True
-    ).order_by("created_at", "pk")
+    """Processed photos nobody has answered "are there officers in it?" for, oldest first.
+
+    A video's stills are not asked about: they are reviewed as their sequence (the SEQUENCE queue).
+    """
+    return (
+        Image.objects.filter(department=department, status=Image.Status.DONE, contains_officers__isnull=True)
+        .exclude(Exists(_video_stills()))
+        .order_by("created_at", "pk")
+    )
+
+
+def _video_stills():
+    return Face.objects.filter(image=OuterRef("pk"), video_still__isnull=False)
 
 
 def identify_queue(department: Department | int) -> QuerySet[Face]:
-    """Faces without an identity in processed photos not sorted as officer-free.
+    """Faces without an identity in processed photos not sorted as officer-free (video stills aside).
 
     Faces with a pending suggestion come first: confirming is the fastest decision.
     """
@@ -42,6 +51,8 @@ def identify_queue(department: Department | int) -> QuerySet[Face]:
             image__department=department, image__status=Image.Status.DONE, officer__isnull=True, is_civilian=False
         )
         .exclude(image__contains_officers=False)
+        # A video's stills are identified together, as their sequence (the SEQUENCE queue).
+        .filter(video_still__isnull=True)
         .annotate(has_suggestion=Exists(pending))
         .order_by("-has_suggestion", "image__created_at", "image_id", "x", "pk")
     )
@@ -83,9 +94,11 @@ def _count(queryset: QuerySet, department_field: str) -> Coalesce:
 
 def department_queues() -> QuerySet[Department]:
     """Every department with the size of its sort and identify queues."""
-    sortable = Image.objects.filter(status=Image.Status.DONE, contains_officers__isnull=True)
+    sortable = Image.objects.filter(status=Image.Status.DONE, contains_officers__isnull=True).exclude(
+        Exists(_video_stills())
+    )
     identifiable = Face.objects.filter(
-        image__status=Image.Status.DONE, officer__isnull=True, is_civilian=False
+        image__status=Image.Status.DONE, officer__isnull=True, is_civilian=False, video_still__isnull=True
     ).exclude(image__contains_officers=False)
     groups = FaceGroup.objects.filter(department__in=Department.objects.filter(policy.allowed_departments_q()))
     return Department.objects.annotate(

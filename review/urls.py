@@ -19,6 +19,7 @@ from review.views import (
     records_officer,
     reports,
     roster,
+    sequences,
     sort,
 )
 
@@ -36,6 +37,15 @@ urlpatterns = [
     path("faces/<int:pk>/", identify.identify_face, name="review_identify"),
     path("departments/<slug:slug>/groups/", queue.queue_next, {"kind": QueueKind.GROUP}, name="review_group_next"),
     path("groups/<int:pk>/", groups.group_page, name="review_group"),
+    # Video face sequences: one item per sequence, every still identified at once.
+    path(
+        "departments/<slug:slug>/sequences/",
+        queue.queue_next,
+        {"kind": QueueKind.SEQUENCE},
+        name="review_sequence_next",
+    ),
+    path("sequences/<int:pk>/", sequences.sequence_page, name="review_sequence"),
+    path("sequences/<int:pk>/split/", sequences.sequence_split, name="review_sequence_split"),
     path("faces/<int:pk>/new-officer/", identify.new_officer, name="review_new_officer"),
     path("officers/<int:pk>/gallery/", gallery.gallery, name="review_gallery"),
     path("decisions/", decisions.decision_list, name="review_decisions"),

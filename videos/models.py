@@ -44,7 +44,10 @@ class Video(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # Progress, and where a resumed run starts: sampled frames planned and done so far.
+    # Progress in decoded frames (every frame is decoded; only some are sampled for faces):
+    # the total from the container's header, set to the real count when the scan commits, and
+    # those decoded so far. frames_done == frames_total marks a committed scan, where a resumed
+    # run starts matching (a scan cut short starts again from the first frame).
     frames_total = models.PositiveIntegerField(default=0)
     frames_done = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

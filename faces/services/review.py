@@ -14,6 +14,7 @@ from faces.models import Decision, Face, Image, MatchSuggestion
 from faces.renditions import rendition_invalidate
 from faces.selectors import visible_suggestions
 from faces.services.notifications import notify_identified
+from faces.signals import face_identity_changed
 from oversight.exceptions import Conflict, DomainError
 
 
@@ -137,6 +138,7 @@ def _set_identity(
         after={**_identity_snapshot(face), **({"withdrawn_suggestions": withdrawn} if withdrawn else {})},
     )
     transaction.on_commit(lambda: rendition_invalidate(face.image_id))  # un/blur it in the public photo
+    face_identity_changed.send(sender=Face, face=face, before=before)  # and wherever else it is shown
     return face
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from review import selectors
 from review.models import Claim, QueueKind, Skip
+from videos.selectors_review import sequence_queue
 
 CLAIM_ATTEMPTS = 20
 
@@ -37,6 +38,8 @@ def queue_for(kind: str, department):
         return selectors.identify_queue(department)
     if kind == QueueKind.GROUP:
         return selectors.group_queue(department)
+    if kind == QueueKind.SEQUENCE:
+        return sequence_queue(department)
     raise ValueError(f"unknown queue {kind!r}")
 
 

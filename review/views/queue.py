@@ -16,6 +16,7 @@ ITEM_PAGE: dict[str, tuple[str, str]] = {
     QueueKind.SORT: ("review_sort", "sort"),
     QueueKind.IDENTIFY: ("review_identify", "identify"),
     QueueKind.GROUP: ("review_group", "identify in groups"),
+    QueueKind.SEQUENCE: ("review_sequence", "identify in video sequences"),
 }
 
 

@@ -20,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 
 from faces.models import MatchSuggestion
 from tests import factories
+from tests.videos import sequences as video_sequences
 
 SCHEMA_URL = "/api/v1/schema/"
 
@@ -39,6 +40,10 @@ def test_the_schema_validates_without_warnings(tmp_path):
         "suggestions/{id}/confirm/",
         "suggestions/{id}/reject/",
         "gallery/",
+        "videos/",
+        "videos/{id}/",
+        "sequences/{id}/identify/",
+        "sequences/{id}/split/",
     ]:
         assert f"/api/v1/{path}:" in text, path
 
@@ -75,7 +80,7 @@ schema = _load_schema()
 
 @pytest.fixture
 def rows(db, allowed_department, disallowed_department, officer):
-    """A photo with a face and a pending suggestion in each kind of department.
+    """A photo with a face and a pending suggestion in each kind of department, and a video's sequence.
 
     schemathesis calls the WSGI app directly, so (like Django's test client) stop the
     request signals from closing the connection that holds the test's transaction.
@@ -87,6 +92,7 @@ def rows(db, allowed_department, disallowed_department, officer):
     face = factories.face(image)
     MatchSuggestion.objects.create(face=face, officer=officer, distance=0.4, rank=1)
     factories.face(factories.image(disallowed_department, "biden_1.jpg"))
+    video_sequences.sequence(allowed_department)  # a processed video with a sequence of two stills
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
@@ -98,6 +104,7 @@ def _steer_ids(case) -> None:
     """Point generated path ids at real rows (1 in 4 stays random, for the 404 branch)."""
     from departments.models import Department, Officer
     from faces.models import Face, Image
+    from videos.models import FaceSequence, Video
 
     if not case.path_parameters or "id" not in case.path_parameters:
         return
@@ -110,6 +117,8 @@ def _steer_ids(case) -> None:
         "images": Image,
         "faces": Face,
         "suggestions": MatchSuggestion,
+        "sequences": FaceSequence,
+        "videos": Video,
     }[case.path.split("/")[3]]
     ids = list(model.objects.order_by("pk").values_list("pk", flat=True))
     if ids:

@@ -19,7 +19,7 @@ import pytest
 from oversight import settings as declared
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_PACKAGES = ("accounts", "departments", "faces", "review", "oversight")
+APP_PACKAGES = ("accounts", "departments", "faces", "review", "accountability", "videos", "oversight")
 GETATTR_SETTING = re.compile(r"""getattr\(\s*settings\s*,\s*["'](\w+)["']""")
 # Name → (a value to set in the environment, the value the setting must then hold, the default).
 ENVIRONMENT = {

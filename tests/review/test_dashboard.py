@@ -97,7 +97,7 @@ def test_the_records_links_show_only_for_the_departments_the_person_edits(users,
     assert reverse("review_record_incidents", args=[other_department.slug]) in admin_page
 
 
-@pytest.mark.parametrize(("role", "columns"), [("volunteer", 4), ("coordinator", 5)])
+@pytest.mark.parametrize(("role", "columns"), [("volunteer", 5), ("coordinator", 6)])
 def test_the_no_departments_row_spans_every_column(users, monkeypatch, role, columns):
     from departments.models import Department
     from review import selectors

@@ -95,6 +95,11 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "review_member_decline": (ADMIN, "member"),
     "review_group_next": (VOLUNTEER, "department_slug"),
     "review_group": (VOLUNTEER, "group"),
+    "review_sequence_next": (VOLUNTEER, "department_slug"),
+    "review_sequence": (VOLUNTEER, "sequence"),
+    "review_sequence_split": (VOLUNTEER, "sequence"),
+    "api_sequence_identify": (VOLUNTEER, "sequence"),
+    "api_sequence_split": (VOLUNTEER, "sequence"),
     # The officer record: the public reads incidents; its coordinators and administrators edit it.
     "department_incidents": (PUBLIC, "department_slug"),
     "incident_detail": (PUBLIC, "incident"),
@@ -126,6 +131,14 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "api_report_create": (UPLOAD, None),
     "review_reports": (ADMIN, "department_slug"),
     "review_report": (ADMIN, "report"),
+    # Videos: uploaded by anyone (throttled), public like photos (tests/videos).
+    "video_submit": (UPLOAD, None),
+    "video_detail": (PUBLIC, "video"),
+    "video_status": (PUBLIC, "video"),
+    "video_public": (PUBLIC, "video"),
+    "video_poster": (PUBLIC, "video"),
+    "api_video_upload": (UPLOAD, None),
+    "api_video_detail": (PUBLIC, "video"),
 }
 # Third-party routes with their own tests upstream (allauth's flows, Django's admin).
 FOREIGN_PREFIXES = ("admin/", "accounts/")
@@ -173,6 +186,7 @@ def world(users, allowed_department, officer):
         "roster_upload": roster_upload.pk,
         "headshot_batch": HeadshotBatch.objects.create(department=allowed_department).pk,
         "group": _group(allowed_department).pk,
+        "sequence": _sequence(allowed_department).pk,
         "image": image.pk,
         "face": face.pk,
         "gallery_face": gallery_face.pk,
@@ -184,7 +198,24 @@ def world(users, allowed_department, officer):
         "member": _pending_member().pk,
         **_problem_report(face),
         "notice_token": UploadNotice.objects.create(image=image, email="uploader@example.org", token="t" * 43).token,
+        "video": _video(allowed_department).pk,
     }
+
+
+def _video(department):
+    """A processed video row with a public rendition and a sequence (rows and small files only)."""
+    from django.core.files.base import ContentFile
+
+    from videos.models import FaceSequence, Video
+
+    video = Video(sha256="v" * 64, department=department, width=64, height=64, duration_seconds=1.0)
+    video.status = Video.Status.DONE
+    video.file.save("original.mp4", ContentFile(b"\x00" * 64), save=False)
+    video.public_file.save("public.mp4", ContentFile(b"\x00" * 64), save=False)
+    video.poster.save("poster.jpg", ContentFile(b"\xff\xd8" + b"\x00" * 62), save=False)
+    video.save()
+    FaceSequence.objects.create(video=video, number=1, first_time=0, last_time=1, track=[[0, 1, 1, 10, 10]])
+    return video
 
 
 def _group(department) -> FaceGroup:
@@ -196,6 +227,13 @@ def _group(department) -> FaceGroup:
     group = FaceGroup.objects.create(department=department)
     FaceGroupMember.objects.bulk_create([FaceGroupMember(group=group, face=face) for face in faces])
     return group
+
+
+def _sequence(department):
+    """A video face sequence of two stills (rows only; processing is tested in tests/videos)."""
+    from tests.videos.sequences import sequence
+
+    return sequence(department, ("biden_1.jpg", "biden_2.jpg"))
 
 
 def _problem_report(face) -> dict:
@@ -219,7 +257,7 @@ def url_for(name: str, world: dict) -> str:
     _, key = ROUTES[name]
     if key is None:
         return reverse(name)
-    for kwarg in ("pk", "slug", "image_id", "face_id", "officer_id", "incident_id", "token"):
+    for kwarg in ("pk", "slug", "image_id", "face_id", "officer_id", "incident_id", "token", "video_id"):
         try:
             return reverse(name, kwargs={kwarg: world[key]})
         except NoReverseMatch:
@@ -237,7 +275,14 @@ def state(department) -> tuple:
         Decision.objects.count(),
         tuple(Image.objects.order_by("pk").values_list("contains_officers", flat=True)),
         policy.recognition_allowed(department),
+        _video_count(),
     )
+
+
+def _video_count() -> int:
+    from videos.models import Video
+
+    return Video.objects.count()
 
 
 @pytest.mark.parametrize("role", ["anonymous", "member", "volunteer", "disabled"])
@@ -275,6 +320,8 @@ HTML_FORMS = [
     "review_member_approve",
     "review_member_decline",
     "review_group",
+    "review_sequence",
+    "review_sequence_split",
     "review_roster_upload",
     "review_roster",
     "review_headshots",
@@ -288,6 +335,7 @@ HTML_FORMS = [
     "review_record_salary",
     "report_new",
     "review_report",
+    "video_submit",
 ]
 
 

@@ -1,0 +1,26 @@
+"""The video upload form: one file and its department (checks of the file itself: videos.validation)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from departments.models import Department
+
+ACCEPT = "video/mp4,video/quicktime,video/webm,.mp4,.mov,.m4v,.webm"
+
+
+class VideoUploadForm(forms.Form):
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.all(),
+        label="Department",
+        error_messages={
+            "required": "Choose the department whose officers appear in the video.",
+            "invalid_choice": "That department does not exist; choose one from the list.",
+        },
+    )
+    file = forms.FileField(
+        label="Video",
+        help_text="MP4, MOV or WebM.",
+        error_messages={"required": "Choose a video to upload.", "empty": "This file is empty."},
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )

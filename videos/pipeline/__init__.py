@@ -1,0 +1,1 @@
+"""Video processing steps that need no database: frames, tracks, frame quality, blurring."""

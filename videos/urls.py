@@ -1,0 +1,13 @@
+"""The video pages: upload, the video page with its live status, the public rendition and poster."""
+
+from django.urls import path
+
+from videos import views
+
+urlpatterns = [
+    path("submit/video/", views.video_submit, name="video_submit"),
+    path("videos/<int:video_id>/", views.video_detail, name="video_detail"),
+    path("videos/<int:video_id>/status.json", views.video_status, name="video_status"),
+    path("videos/<int:video_id>/public", views.video_public, name="video_public"),
+    path("videos/<int:video_id>/poster", views.video_poster, name="video_poster"),
+]

@@ -272,8 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=None, help="embedded faces to load")
     parser.add_argument("--queries", type=int, default=200, help="queries per scope")
     parser.add_argument("--exact-max", type=int, default=None, help="planner cut-off (officers with gallery faces)")
-    parser.add_argument("--m", type=int, default=16, help="HNSW m of the centroid graph")
-    parser.add_argument("--ef-construction", type=int, default=64, help="HNSW ef_construction of the centroid graph")
+    parser.add_argument("--m", type=int, default=32, help="HNSW m of the centroid graph")
+    parser.add_argument("--ef-construction", type=int, default=128, help="HNSW ef_construction of the centroid graph")
     parser.add_argument(
         "--data", choices=("calibrated", "stress"), default="calibrated", help="synthetic gallery (search_data.py)"
     )

@@ -12,7 +12,7 @@ generator ("stress"), both benchmarks/search_data.py. For each set it prints:
    descriptors, descriptor norms, and same-/different-identity distances;
 2. rank-1 of the exact search (each probe's officer first), as `search_gallery` ranks: the 64
    nearest gallery faces nominate officers, ranked by the centroid of their gallery faces;
-3. recall@5 of an HNSW index (m 16, ef_construction 64, as the product's) against the exact
+3. recall@5 of an HNSW index (m 16, ef_construction 64, as the product's before faces/0013) against the exact
    answer, in a throwaway database on the embedded PostgreSQL (or DATABASE_URL's server), for
    the face index (64 nearest faces nominate officers, ranked by centroid: search_gallery until
    issue 14) and for an index of officer centroids in half precision (20 nearest centroids

@@ -410,8 +410,8 @@ REVIEW_SKIP_SECONDS = env_int("REVIEW_SKIP_SECONDS", 24 * 3600)
 # Gallery search plan (docs/benchmarks.md, "Gallery search at scale"): an exact scan of the
 # officers' centroids up to this many officers with gallery faces in scope, HNSW on the
 # centroids with this ef_search above it. Speed/recall only, never the gate.
-FACES_SEARCH_EXACT_MAX_OFFICERS = env_int("FACES_SEARCH_EXACT_MAX_OFFICERS", 5_000)
-FACES_SEARCH_EF_SEARCH = env_int("FACES_SEARCH_EF_SEARCH", 400)
+FACES_SEARCH_EXACT_MAX_OFFICERS = env_int("FACES_SEARCH_EXACT_MAX_OFFICERS", 20_000)
+FACES_SEARCH_EF_SEARCH = env_int("FACES_SEARCH_EF_SEARCH", 200)
 # Region of the Rekognition labeler; empty falls back to AWS_REGION, then us-east-1.
 FACES_REKOGNITION_REGION = env_str("FACES_REKOGNITION_REGION", "")
 

@@ -25,8 +25,8 @@ GETATTR_SETTING = re.compile(r"""getattr\(\s*settings\s*,\s*["'](\w+)["']""")
 ENVIRONMENT = {
     "REVIEW_CLAIM_SECONDS": ("90", 90, 600),
     "REVIEW_SKIP_SECONDS": ("3600", 3600, 24 * 3600),
-    "FACES_SEARCH_EXACT_MAX_OFFICERS": ("500", 500, 5_000),
-    "FACES_SEARCH_EF_SEARCH": ("64", 64, 400),
+    "FACES_SEARCH_EXACT_MAX_OFFICERS": ("500", 500, 20_000),
+    "FACES_SEARCH_EF_SEARCH": ("64", 64, 200),
     "FACES_REKOGNITION_REGION": ("eu-west-1", "eu-west-1", ""),
 }
 

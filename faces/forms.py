@@ -31,15 +31,20 @@ class MultipleFileField(forms.FileField):
         return list(files)
 
 
-class UploadForm(forms.Form):
-    department = forms.ModelChoiceField(
+def department_field(appear_in: str) -> forms.ModelChoiceField:
+    """The upload forms' department: whose officers appear in `appear_in` ("the photos", "the video")."""
+    return forms.ModelChoiceField(
         queryset=Department.objects.all(),
         label="Department",
         error_messages={
-            "required": "Choose the department whose officers appear in the photos.",
+            "required": f"Choose the department whose officers appear in {appear_in}.",
             "invalid_choice": "That department does not exist; choose one from the list.",
         },
     )
+
+
+class UploadForm(forms.Form):
+    department = department_field("the photos")
     photos = MultipleFileField(
         label="Photos",
         help_text="JPEG, PNG, WebP, HEIC or GIF (first frame). You can choose several.",

@@ -7,10 +7,12 @@ again; the services are idempotent, so a second run leaves the same rows.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from smtplib import SMTPException
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.db.models import Q
@@ -42,33 +44,46 @@ RETRY = {
 }
 
 
+def run_or_fail(task: Task, step: Callable[[], str], fail: Callable[[str], object], *, what: str, item: str) -> str:
+    """Runs a task's step (`what`, e.g. "Processing", of `item`, e.g. "image 7").
+
+    A transient error is raised again for Celery to retry; once the retries are spent the item is
+    failed with `fail`. Any other error (a bug, a corrupt file, a crashed tool) fails it visibly at
+    once and is not retried: it would fail the same way, in a loop.
+    """
+    try:
+        return step()
+    except TRANSIENT:
+        if task.request.retries >= task.max_retries:
+            fail(f"{what} kept failing because a service was unavailable.")
+        raise
+    except Exception as exc:
+        logger.exception("%s %s failed", what.lower(), item)
+        fail(f"{what} failed: {exc.__class__.__name__}: {exc}")
+        return "failed"
+
+
 @shared_task(bind=True, **RETRY)
 def process_image(self, image_id: int) -> str:
-    try:
-        return services.image_process(image_id)
-    except TRANSIENT:
-        if self.request.retries >= self.max_retries:
-            services.processing.image_fail(image_id, "Processing kept failing because a service was unavailable.")
-        raise
-    except Exception as exc:  # a bug or a corrupt file: fail visibly, never loop
-        logger.exception("processing image %s failed", image_id)
-        services.processing.image_fail(image_id, f"Processing failed: {exc.__class__.__name__}: {exc}")
-        return "failed"
+    return run_or_fail(
+        self,
+        partial(services.image_process, image_id),
+        partial(services.processing.image_fail, image_id),
+        what="Processing",
+        item=f"image {image_id}",
+    )
 
 
 @shared_task(bind=True, **RETRY)
 def label_image(self, image_id: int) -> str:
-    """Sorting hints for a done photo, after its suggestions; never fails the photo."""
-    try:
-        return labels.image_label(image_id)
-    except TRANSIENT:
-        if self.request.retries >= self.max_retries:
-            labels.image_labels_fail(image_id, "Labelling kept failing because a service was unavailable.")
-        raise
-    except Exception as exc:  # a bug or a labeller crash: record it, the photo stays done
-        logger.exception("labelling image %s failed", image_id)
-        labels.image_labels_fail(image_id, f"Labelling failed: {exc.__class__.__name__}: {exc}")
-        return "failed"
+    """Sorting hints for a done photo, after its suggestions; never fails the photo (a failure is recorded)."""
+    return run_or_fail(
+        self,
+        partial(labels.image_label, image_id),
+        partial(labels.image_labels_fail, image_id),
+        what="Labelling",
+        item=f"image {image_id}",
+    )
 
 
 @shared_task(bind=True, **RETRY)

@@ -80,11 +80,14 @@ class SequenceReviewSerializer(serializers.Serializer):
         ]
 
 
-def _sequence(pk: int) -> FaceSequence:
+def _read(request: Request, pk: int, serializer_class: type[serializers.Serializer]) -> tuple[FaceSequence, dict]:
+    """The sequence (404 if there is none) and the request's body, validated (400 if not valid)."""
     sequence = FaceSequence.objects.select_related("video").filter(pk=pk).first()
     if sequence is None:
         raise Http404("No such sequence.")
-    return sequence
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return sequence, serializer.validated_data
 
 
 class _VolunteerView(ApiViewMixin, APIView):
@@ -99,10 +102,7 @@ class SequenceIdentify(_VolunteerView):
         summary="Identify every still of a video face sequence: an officer, a suggestion, or not an officer",
     )
     def post(self, request: Request, pk: int) -> Response:
-        sequence = _sequence(pk)
-        serializer = SequenceReviewIdentifySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        sequence, data = _read(request, pk, SequenceReviewIdentifySerializer)
         officer = None
         if data["officer"] is not None:
             officer = Officer.objects.filter(pk=data["officer"]).first()
@@ -127,13 +127,6 @@ class SequenceSplit(_VolunteerView):
         summary="Split stills (SequenceFace ids) off an open sequence that joined two people; returns the new one",
     )
     def post(self, request: Request, pk: int) -> Response:
-        sequence = _sequence(pk)
-        serializer = SequenceReviewSplitSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        created = sequence_split_record(
-            sequence,
-            still_ids=serializer.validated_data["split"],
-            actor=request.user,
-            shown=serializer.validated_data.get("stills"),
-        )
+        sequence, data = _read(request, pk, SequenceReviewSplitSerializer)
+        created = sequence_split_record(sequence, still_ids=data["split"], actor=request.user, shown=data.get("stills"))
         return Response(SequenceReviewSerializer(created).data, status=status.HTTP_201_CREATED)

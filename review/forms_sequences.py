@@ -1,66 +1,32 @@
 """The forms of the sequences queue: the decision about a whole sequence, and a split.
 
-Both carry the stills the page showed (`shown`), so a sequence split by someone else
-meanwhile is refused instead of decided for stills the volunteer never saw.
+Both carry the stills the page showed (`shown`, `ids` the sequence's stills), so a sequence split
+by someone else meanwhile is refused instead of decided for stills the volunteer never saw.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 
-_DECISION = re.compile(
-    r"^(?:officer:(?P<officer>[1-9][0-9]{0,17})|confirm:(?P<suggestion>[1-9][0-9]{0,17})|civilian|skip)$"
-)
-CHANGED = "This sequence changed while you looked at it (it was split); nothing was changed. Look again."
+from review.forms import SetDecisionForm, ShownForm
+from videos.services.review import SEQUENCE_CHANGED
 
 
-def _stills_field(required: bool = True) -> forms.TypedMultipleChoiceField:
-    return forms.TypedMultipleChoiceField(coerce=int, choices=[], required=required)
-
-
-class _StillsForm(forms.Form):
-    shown = _stills_field()
-
-    def __init__(self, *args, stills: list[int], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        choices = [(str(pk), str(pk)) for pk in stills]
-        for field in self.fields.values():
-            if isinstance(field, forms.TypedMultipleChoiceField):
-                field.choices = choices
-        self.fields["shown"].error_messages["invalid_choice"] = CHANGED
-
-
-class SequenceDecisionForm(_StillsForm):
+class SequenceDecisionForm(SetDecisionForm):
     """`decision` is the button pressed: "officer:<id>", "confirm:<suggestion id>", "civilian" or "skip"."""
 
-    decision = forms.CharField(max_length=40)
-    use_for_recognition = forms.BooleanField(required=False)
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        data = self.cleaned_data  # what Form.clean returns (its stub also allows None)
-        match = _DECISION.match(data.get("decision") or "")
-        if match is None:
-            raise forms.ValidationError("Choose an officer, not an officer, or skip.")
-        data["officer"] = int(match["officer"]) if match["officer"] else None
-        data["suggestion"] = int(match["suggestion"]) if match["suggestion"] else None
-        if match["officer"]:
-            data["action"] = "identify"
-        elif match["suggestion"]:
-            data["action"] = "confirm"
-        else:
-            data["action"] = data["decision"]
-        return data
+    changed = SEQUENCE_CHANGED
+    confirmable = True
 
 
-class SequenceSplitForm(_StillsForm):
-    still = _stills_field(required=False)
+class SequenceSplitForm(ShownForm):
+    changed = SEQUENCE_CHANGED
+    still = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=False)
 
-    def __init__(self, *args, stills: list[int], **kwargs) -> None:
-        super().__init__(*args, stills=stills, **kwargs)
+    def __init__(self, *args, ids: list[int], **kwargs) -> None:
+        super().__init__(*args, ids=ids, **kwargs)
         self.fields["still"].error_messages["invalid_choice"] = "Only stills of this sequence can be split off."
 
     def clean(self) -> dict[str, Any]:

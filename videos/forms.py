@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
-from departments.models import Department
+from faces.forms import department_field
 
 ACCEPT = "video/mp4,video/quicktime,video/webm,.mp4,.mov,.m4v,.webm"
 
 
 class VideoUploadForm(forms.Form):
-    department = forms.ModelChoiceField(
-        queryset=Department.objects.all(),
-        label="Department",
-        error_messages={
-            "required": "Choose the department whose officers appear in the video.",
-            "invalid_choice": "That department does not exist; choose one from the list.",
-        },
-    )
+    department = department_field("the video")
     file = forms.FileField(
         label="Video",
         help_text="MP4, MOV or WebM.",

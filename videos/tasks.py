@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from faces.tasks import RETRY, TRANSIENT
+from faces.tasks import RETRY, run_or_fail
 from videos.models import Video
 from videos.pipeline.frames import VideoUnreadable
 from videos.services import processing, rendition
@@ -27,16 +28,13 @@ LIMITS = {"soft_time_limit": settings.VIDEO_TASK_TIME_LIMIT, "time_limit": setti
 
 @shared_task(bind=True, **RETRY, **LIMITS)
 def process_video(self, video_id: int) -> str:
-    try:
-        return processing.video_process(video_id)
-    except TRANSIENT:
-        if self.request.retries >= self.max_retries:
-            processing.video_fail(video_id, "Processing kept failing because a service was unavailable.")
-        raise
-    except Exception as exc:  # a bug or a corrupt file: fail visibly, never loop
-        logger.exception("processing video %s failed", video_id)
-        processing.video_fail(video_id, f"Processing failed: {exc.__class__.__name__}: {exc}")
-        return "failed"
+    return run_or_fail(
+        self,
+        partial(processing.video_process, video_id),
+        partial(processing.video_fail, video_id),
+        what="Processing",
+        item=f"video {video_id}",
+    )
 
 
 @shared_task(bind=True, **RETRY, **LIMITS)

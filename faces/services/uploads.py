@@ -6,10 +6,12 @@ import logging
 import math
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
@@ -22,6 +24,8 @@ from faces.storage import delete_quietly
 from oversight.exceptions import DomainError, Unavailable
 
 logger = logging.getLogger(__name__)
+
+Row = TypeVar("Row")
 
 
 class StorageUnavailable(Unavailable):
@@ -52,6 +56,16 @@ def clean_filename(name: str) -> str:
         ch for ch in base if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
     )
     return base[:200]
+
+
+def uploader_fields(upload, *, uploaded_by, uploader_session: str, filename: str) -> dict[str, Any]:
+    """Who sent an upload, as its row keeps it: the account only if signed in, the browser session's
+    marker (faces.uploader), and the file's name as shown back (given, else the upload's own)."""
+    return {
+        "uploaded_by": uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
+        "uploader_session": uploader_session[:64],
+        "original_filename": clean_filename(filename or getattr(upload, "name", "")),
+    }
 
 
 def _read_bounded(upload) -> bytes:
@@ -99,36 +113,52 @@ def image_create(
     if existing is not None:
         return UploadResult(existing, created=False)
     name = f"originals/{decoded.sha256[:2]}/{uuid.uuid4().hex}{decoded.extension}"
+    stored_name = store_upload(name, ContentFile(decoded.content), what="photo")
+
+    def create() -> Image:
+        image = Image.objects.create(
+            file=stored_name,
+            sha256=decoded.sha256,
+            format=decoded.format,
+            department=department,
+            **uploader_fields(upload, uploaded_by=uploaded_by, uploader_session=uploader_session, filename=filename),
+            taken_at=decoded.taken_at,
+            width=decoded.width,
+            height=decoded.height,
+        )
+        notice_create(image, notify_email)
+        if queue:
+            transaction.on_commit(lambda: queue_image(image.pk))
+        return image
+
+    image, created = create_for_stored(stored_name, create, lambda: Image.objects.get(sha256=decoded.sha256))
+    return UploadResult(image, created=created)
+
+
+def store_upload(name: str, content: File, *, what: str) -> str:
+    """Save an upload's (sanitised) file under `name`; StorageUnavailable if the store refuses it."""
     try:
-        stored_name = default_storage.save(name, ContentFile(decoded.content))
+        return default_storage.save(name, content)
     except Exception as exc:  # any backend error: S3 down, disk full, permissions
-        logger.exception("storage refused an upload")
-        raise StorageUnavailable("The photo store is unavailable right now; please try again later.") from exc
+        logger.exception("storage refused a %s", what)
+        raise StorageUnavailable(f"The {what} store is unavailable right now; please try again later.") from exc
+
+
+def create_for_stored(stored_name: str, create: Callable[[], Row], existing: Callable[[], Row]) -> tuple[Row, bool]:
+    """Create the row of a file just stored (`create`, in a transaction); the row and whether it is new.
+
+    The same bytes uploaded concurrently (the row's unique sha256): theirs is kept (`existing`) and
+    our copy deleted. Any other failure deletes our copy too, so nothing is left half-saved.
+    """
     try:
         with transaction.atomic():
-            image = Image.objects.create(
-                file=stored_name,
-                sha256=decoded.sha256,
-                format=decoded.format,
-                department=department,
-                uploaded_by=uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
-                uploader_session=uploader_session[:64],
-                original_filename=clean_filename(filename or getattr(upload, "name", "")),
-                taken_at=decoded.taken_at,
-                width=decoded.width,
-                height=decoded.height,
-            )
-            notice_create(image, notify_email)
-            if queue:
-                transaction.on_commit(lambda: queue_image(image.pk))
+            return create(), True
     except IntegrityError:
-        # The same photo was uploaded concurrently: keep theirs, drop our copy.
         delete_quietly(stored_name)
-        return UploadResult(Image.objects.get(sha256=decoded.sha256), created=False)
+        return existing(), False
     except BaseException:
         delete_quietly(stored_name)
         raise
-    return UploadResult(image, created=True)
 
 
 def queue_image(image_id: int) -> None:

@@ -10,11 +10,11 @@ from django.views.decorators.http import require_http_methods
 from departments.models import Officer
 from faces.models import FaceGroup
 from review import selectors, services
-from review.forms import OfficerSearchForm
 from review.forms_groups import GroupDecisionForm
 from review.models import QueueKind
 from review.services.groups import GROUP_GONE, GroupUnavailable
 from review.views.access import volunteer_required
+from review.views.item_page import form_errors, officer_search
 
 
 def _group(pk: int) -> FaceGroup:
@@ -43,9 +43,9 @@ def group_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _decide(request: HttpRequest, group: FaceGroup) -> HttpResponse:
     members = list(selectors.group_faces(group).values_list("pk", flat=True))
-    form = GroupDecisionForm(request.POST, members=members)
+    form = GroupDecisionForm(request.POST, ids=members)
     if not form.is_valid():
-        errors = [e for errs in form.errors.values() for e in errs]
+        errors = form_errors(form)
         if not members:
             raise GroupUnavailable(GROUP_GONE)
         return render_group(request, group, errors=errors, status=400)
@@ -73,7 +73,6 @@ def _decide(request: HttpRequest, group: FaceGroup) -> HttpResponse:
 
 def render_group(request: HttpRequest, group: FaceGroup, *, errors=(), status: int = 200) -> HttpResponse:
     department = group.department
-    search = OfficerSearchForm(request.GET or None)
     return render(
         request,
         "review/group.html",
@@ -81,9 +80,7 @@ def render_group(request: HttpRequest, group: FaceGroup, *, errors=(), status: i
             "group": group,
             "department": department,
             "faces": list(selectors.group_faces(group)),
-            "search_form": search,
-            "results": selectors.officer_search(department, search.cleaned_data["q"]) if search.is_valid() else [],
-            "searched": search.is_valid() and bool(search.cleaned_data["q"]),
+            **officer_search(request, department),
             "errors": errors,
         },
         status=status,

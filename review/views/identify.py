@@ -12,12 +12,12 @@ from accounts import roles
 from departments import policy
 from departments.models import Officer
 from faces.models import Face
-from faces.pipeline.search import confidence_label
 from faces.selectors import visible_suggestions
 from review import selectors, services
-from review.forms import FaceDecisionForm, NewOfficerForm, OfficerSearchForm
+from review.forms import FaceDecisionForm, NewOfficerForm
 from review.models import QueueKind
 from review.views.access import forbidden, volunteer_required
+from review.views.item_page import form_errors, officer_search, suggestion_items
 
 
 def _face(pk: int) -> Face:
@@ -45,7 +45,7 @@ def identify_face(request: HttpRequest, pk: int) -> HttpResponse:
 def _decide(request: HttpRequest, face: Face) -> HttpResponse:
     form = FaceDecisionForm(request.POST)
     if not form.is_valid():
-        return render_identify(request, face, errors=[e for errs in form.errors.values() for e in errs], status=400)
+        return render_identify(request, face, errors=form_errors(form), status=400)
     data = form.cleaned_data
     officer = None
     if data["action"] == "identify":
@@ -91,8 +91,6 @@ def new_officer(request: HttpRequest, pk: int) -> HttpResponse:
 
 def render_identify(request: HttpRequest, face: Face, *, errors=(), new_officer_form=None, status: int = 200):
     department = face.image.department
-    search = OfficerSearchForm(request.GET or None)
-    results = selectors.officer_search(department, search.cleaned_data["q"]) if search.is_valid() else []
     can_add = roles.can_edit_officers(request.user, department)
     return render(
         request,
@@ -103,12 +101,8 @@ def render_identify(request: HttpRequest, face: Face, *, errors=(), new_officer_
             "department": department,
             "faces": list(face.image.faces.all()),
             "recognition_allowed": policy.recognition_allowed(department),
-            "suggestions": [
-                {"suggestion": s, "confidence": confidence_label(s.distance)} for s in visible_suggestions(face)
-            ],
-            "search_form": search,
-            "results": results,
-            "searched": search.is_valid() and bool(search.cleaned_data["q"]),
+            "suggestions": suggestion_items(visible_suggestions(face)),
+            **officer_search(request, department),
             "use_default": selectors.default_gallery_use(face),
             "can_add_officer": can_add,
             "new_officer_form": new_officer_form or (NewOfficerForm() if can_add else None),

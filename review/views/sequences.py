@@ -10,13 +10,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from departments import policy
 from departments.models import Officer
-from faces.pipeline.search import confidence_label
-from review import selectors, services
-from review.forms import OfficerSearchForm
+from review import services
 from review.forms_sequences import SequenceDecisionForm, SequenceSplitForm
 from review.models import QueueKind
 from review.services.sequences import sequence_decide, sequence_split_record
 from review.views.access import volunteer_required
+from review.views.item_page import form_errors, officer_search, suggestion_items
 from videos.models import FaceSequence
 from videos.selectors import clock
 from videos.selectors_review import sequence_for_review, sequence_queue, sequence_stills, sequence_suggestions
@@ -62,14 +61,10 @@ def _still_ids(sequence: FaceSequence) -> list[int]:
     return list(sequence.stills.values_list("pk", flat=True))
 
 
-def _errors(form) -> list[str]:
-    return [e for errs in form.errors.values() for e in errs]
-
-
 def _decide(request: HttpRequest, sequence: FaceSequence) -> HttpResponse:
-    form = SequenceDecisionForm(request.POST, stills=_still_ids(sequence))
+    form = SequenceDecisionForm(request.POST, ids=_still_ids(sequence))
     if not form.is_valid():
-        return render_sequence(request, sequence, errors=_errors(form), status=400)
+        return render_sequence(request, sequence, errors=form_errors(form), status=400)
     data = form.cleaned_data
     department = sequence.video.department
     officer = None
@@ -98,9 +93,9 @@ def _decide(request: HttpRequest, sequence: FaceSequence) -> HttpResponse:
 @volunteer_required
 def sequence_split(request: HttpRequest, pk: int) -> HttpResponse:
     sequence = _sequence(pk)
-    form = SequenceSplitForm(request.POST, stills=_still_ids(sequence))
+    form = SequenceSplitForm(request.POST, ids=_still_ids(sequence))
     if not form.is_valid():
-        return render_sequence(request, sequence, errors=_errors(form), status=400)
+        return render_sequence(request, sequence, errors=form_errors(form), status=400)
     created = sequence_split_record(
         sequence, still_ids=form.cleaned_data["still"], actor=request.user, shown=form.cleaned_data["shown"]
     )
@@ -117,7 +112,6 @@ def render_sequence(request: HttpRequest, sequence: FaceSequence, *, errors=(), 
     video = sequence.video
     department = video.department
     stills = sequence_stills(sequence)
-    search = OfficerSearchForm(request.GET or None)
     return render(
         request,
         "review/sequence.html",
@@ -131,12 +125,8 @@ def render_sequence(request: HttpRequest, sequence: FaceSequence, *, errors=(), 
             "last_clock": clock(sequence.last_time),
             "splittable": sequence.status == FaceSequence.Status.OPEN and len(stills) > 1,
             "recognition_allowed": policy.recognition_allowed(department),
-            "suggestions": [
-                {"suggestion": s, "confidence": confidence_label(s.distance)} for s in sequence_suggestions(stills)
-            ],
-            "search_form": search,
-            "results": selectors.officer_search(department, search.cleaned_data["q"]) if search.is_valid() else [],
-            "searched": search.is_valid() and bool(search.cleaned_data["q"]),
+            "suggestions": suggestion_items(sequence_suggestions(stills)),
+            **officer_search(request, department),
             "errors": errors,
         },
         status=status,

@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.files import File
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from departments.models import Department
-from faces.services.uploads import StorageUnavailable, clean_filename
-from faces.storage import delete_quietly
+from faces.services.uploads import create_for_stored, store_upload, uploader_fields
 from videos.models import Video
 from videos.sanitize import EXTENSIONS, remux_without_metadata
 from videos.validation import VideoLimits, VideoRejected, probe_video
@@ -88,42 +86,31 @@ def video_create(
         with tempfile.TemporaryDirectory(prefix="video-") as scratch:
             target = Path(scratch) / f"clean{EXTENSIONS[probed.container]}"
             sanitised = remux_without_metadata(source, target, probed, limits=limits)
-            stored_name = _store(target, f"videos/originals/{sha256[:2]}/{uuid.uuid4().hex}{target.suffix}")
-    try:
-        with transaction.atomic():
-            video = Video.objects.create(
-                file=stored_name,
-                sha256=sha256,
-                container=probed.container,
-                codec=probed.codec,
-                department=department,
-                uploaded_by=uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
-                uploader_session=uploader_session[:64],
-                original_filename=clean_filename(original_filename or getattr(upload, "name", "")),
-                width=probed.width,
-                height=probed.height,
-                duration_seconds=sanitised.duration_seconds,
-                fps=round(probed.fps, 3),
-            )
-            if queue:
-                transaction.on_commit(lambda: queue_video(video.pk))
-    except IntegrityError:
-        # The same video was uploaded concurrently: keep theirs, drop our copy.
-        delete_quietly(stored_name)
-        return VideoUploadResult(Video.objects.get(sha256=sha256), created=False)
-    except BaseException:
-        delete_quietly(stored_name)
-        raise
-    return VideoUploadResult(video, created=True)
+            with open(target, "rb") as handle:
+                name = f"videos/originals/{sha256[:2]}/{uuid.uuid4().hex}{target.suffix}"
+                stored_name = store_upload(name, File(handle), what="video")
 
+    def create() -> Video:
+        video = Video.objects.create(
+            file=stored_name,
+            sha256=sha256,
+            container=probed.container,
+            codec=probed.codec,
+            department=department,
+            **uploader_fields(
+                upload, uploaded_by=uploaded_by, uploader_session=uploader_session, filename=original_filename
+            ),
+            width=probed.width,
+            height=probed.height,
+            duration_seconds=sanitised.duration_seconds,
+            fps=round(probed.fps, 3),
+        )
+        if queue:
+            transaction.on_commit(lambda: queue_video(video.pk))
+        return video
 
-def _store(path: Path, name: str) -> str:
-    try:
-        with open(path, "rb") as handle:
-            return default_storage.save(name, File(handle))
-    except Exception as exc:  # any backend error: S3 down, disk full, permissions
-        logger.exception("storage refused a video")
-        raise StorageUnavailable("The video store is unavailable right now; please try again later.") from exc
+    video, created = create_for_stored(stored_name, create, lambda: Video.objects.get(sha256=sha256))
+    return VideoUploadResult(video, created=created)
 
 
 def queue_video(video_id: int) -> None:

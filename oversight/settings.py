@@ -386,6 +386,12 @@ VIDEO_DETECT_UPSAMPLE = env_int("VIDEO_DETECT_UPSAMPLE", 0)
 # A track not matched for this long ends; a face seen again later starts a new sequence.
 VIDEO_TRACK_MAX_GAP_SECONDS = env_float("VIDEO_TRACK_MAX_GAP_SECONDS", 1.0)
 VIDEO_TRACK_MIN_IOU = env_float("VIDEO_TRACK_MIN_IOU", 0.2)
+# Only where the department allows recognition (videos.services.joining): two sequences never on
+# screen at the same moment whose mean descriptors are at most this far apart are one person,
+# joined. Strict, as FACES_GROUP_THRESHOLD (pairwise precision >= 0.99 on LFW DevTrain; different
+# people there come as close as 0.45): a wrong join is worse than a missed one (a volunteer can
+# split, but might confirm two people as one). 0 turns joining off. docs/benchmarks.md, "Video processing".
+VIDEO_JOIN_MAX_DISTANCE = env_float("VIDEO_JOIN_MAX_DISTANCE", 0.39)
 # 1: every detected face becomes a sequence, so the public rendition blurs even a face seen once.
 VIDEO_TRACK_MIN_DETECTIONS = env_int("VIDEO_TRACK_MIN_DETECTIONS", 1)
 VIDEO_STILLS_PER_SEQUENCE = env_int("VIDEO_STILLS_PER_SEQUENCE", 3)

@@ -20,6 +20,7 @@
   var lastJson = "";
   var delay = 1500;
   var active = null;  // the chosen sequence
+  var GAP = 1.0;  // seconds: a longer gap between track rows is a join (see boxAt)
   var HOLD = 0.25;  // seconds the box stays before the first and after the last detection
 
   function el(tagName, className, text) {
@@ -112,6 +113,9 @@
       if (t <= b[0]) {
         var a = track[i - 1];
         var span = b[0] - a[0];
+        // Rows further apart than the tracker's gap (VIDEO_TRACK_MAX_GAP_SECONDS, 1 s) are sequences
+        // joined by descriptor: hold the box at each part's end instead of sliding it across.
+        if (span > GAP) return t - a[0] <= HOLD ? a.slice(1) : (b[0] - t <= HOLD ? b.slice(1) : null);
         var k = span > 0 ? (t - a[0]) / span : 0;
         return [1, 2, 3, 4].map(function (j) { return a[j] + (b[j] - a[j]) * k; });
       }

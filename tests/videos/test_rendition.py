@@ -50,6 +50,13 @@ def test_a_track_box_is_interpolated_between_samples_and_held_a_little_at_its_en
     assert blur.box_at(0.4) is None and blur.box_at(2.6) is None
 
 
+def test_a_joined_track_is_held_at_each_part_s_ends_not_slid_across_the_time_away():
+    blur = TrackBlur([[1.0, 0, 0, 10, 10], [5.0, 100, 0, 20, 20]], hold=0.5, max_gap=1.0)
+    assert blur.box_at(1.4) == (0, 0, 10, 10)
+    assert blur.box_at(4.6) == (100, 0, 20, 20)
+    assert blur.box_at(3.0) is None
+
+
 def test_blurring_a_box_destroys_its_detail_and_leaves_the_rest_alone():
     rng = np.random.default_rng(1)
     rgb = rng.integers(0, 255, (200, 300, 3), dtype=np.uint8)

@@ -4,7 +4,9 @@ No descriptor, landmark or anything else about whose face it is takes part, so t
 tracker runs for every department. Each track predicts where its face will be at the next
 sample (constant velocity of the box's centre and size, from its last two detections); new
 detections are matched to predictions greedily, best overlap first. A track that has not
-been matched for `max_gap` seconds ends; a new detection starts a new track.
+been matched for `max_gap` seconds ends; a new detection starts a new track. (Where the
+department allows recognition, videos.services.joining later joins a person's tracks by
+descriptor; nothing here.)
 """
 
 from __future__ import annotations

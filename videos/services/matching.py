@@ -3,7 +3,8 @@
 Where the department does not allow recognition, nothing here computes anything: the stills'
 faces get the reason, and no landmark, descriptor, search or suggestion exists for any frame.
 Where it does, each still is embedded like any photo's face (faces.services.processing, which
-asks the policy at compute time and stores under its lock), and the sequence is searched once
+asks the policy at compute time and stores under its lock), sequences of one person are joined
+(videos.services.joining, which asks the policy again), and each sequence is searched once
 with the mean of its stills' descriptors; the suggestions go on its best still's face
 (face_suggest: rejected officers excluded, the gate re-checked under lock, an audit row).
 
@@ -25,6 +26,7 @@ from faces.pipeline.decode import ImageRejected, load_rgb
 from faces.pipeline.embed import current_embedding_variant
 from faces.services.processing import NOT_ALLOWED_REASON, face_suggest, faces_embed_and_search
 from videos.models import FaceSequence, SequenceFace, Video
+from videos.services.joining import sequences_join
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,9 @@ def video_embed_and_match(video: Video) -> int:
             logger.exception("still %s of video %s is unreadable", face.image_id, video.pk)
             continue
         faces_embed_and_search(rgb, face.image, [face], search=False)
+    # A face hidden or off screen for a while came back as a new sequence: join it to its
+    # earlier one before matching, so the person is matched and reviewed once (asks the policy).
+    sequences_join(video)
     searched = 0
     for sequence in FaceSequence.objects.filter(video=video):
         if not policy.recognition_allowed(department_id):

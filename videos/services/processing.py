@@ -13,8 +13,8 @@
 3. Replace the video's sequences, in one transaction: sequences, stills (faces.Image with one
    detector box, videos.services.stills) and SequenceFace rows, with frames_done set to
    frames_total — the mark that the scan is committed.
-4. Embed the stills and match each sequence as a set, only where the department allows
-   recognition (videos.services.matching).
+4. Embed the stills, join sequences of one person (videos.services.joining) and match each
+   sequence as a set, only where the department allows recognition (videos.services.matching).
 5. Mark the video done and queue its public rendition.
 
 Idempotent and resumable: a run may be retried or run twice. The scan writes nothing but

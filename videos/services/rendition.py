@@ -50,11 +50,14 @@ POSTER_AT_SECONDS = 1.0
 class TrackBlur:
     """Where one track's face is at any time: interpolated between samples, held at its ends."""
 
-    def __init__(self, rows: Sequence[Sequence[float]], hold: float) -> None:
+    def __init__(self, rows: Sequence[Sequence[float]], hold: float, max_gap: float | None = None) -> None:
         ordered = sorted(rows, key=lambda r: r[0])
         self.times = [float(r[0]) for r in ordered]
         self.boxes = [tuple(float(v) for v in r[1:5]) for r in ordered]
         self.hold = hold
+        # Samples further apart than the tracker's gap are two sequences joined by descriptor
+        # (videos.services.joining): each part is held at its ends, as if unjoined, not slid across.
+        self.max_gap = max_gap
 
     def box_at(self, t: float) -> tuple[float, float, float, float] | None:
         if not self.times or t < self.times[0] - self.hold or t > self.times[-1] + self.hold:
@@ -65,6 +68,10 @@ class TrackBlur:
         if i == len(self.times):
             return self.boxes[-1]  # type: ignore[return-value]
         t0, t1 = self.times[i - 1], self.times[i]
+        if self.max_gap is not None and t1 - t0 > self.max_gap:
+            if t - t0 <= self.hold:
+                return self.boxes[i - 1]  # type: ignore[return-value]
+            return self.boxes[i] if t1 - t <= self.hold else None  # type: ignore[return-value]
         share = (t - t0) / (t1 - t0) if t1 > t0 else 0.0
         a, b = self.boxes[i - 1], self.boxes[i]
         return tuple(a[k] + (b[k] - a[k]) * share for k in range(4))  # type: ignore[return-value]
@@ -108,7 +115,7 @@ def render(source, target: Path, tracks: list[list[list[float]]], *, hold: float
     """Decode `source`, blur the tracks, encode to `target`; returns the poster JPEG's bytes."""
     import av
 
-    blurs = [TrackBlur(rows, hold) for rows in tracks if rows]
+    blurs = [TrackBlur(rows, hold, settings.VIDEO_TRACK_MAX_GAP_SECONDS) for rows in tracks if rows]
     poster: np.ndarray | None = None
     try:
         with (

@@ -32,6 +32,7 @@ from faces.models import (
     Takedown,
     TakenDownCount,
 )
+from videos.models import Video
 
 MONTHS = 24
 CHANGES_SHOWN = 100
@@ -47,7 +48,8 @@ class Measure:
 
 # The columns of the table, the CSV and the JSON, in this order.
 MEASURES: tuple[Measure, ...] = (
-    Measure("photos_processed", "Photos processed", "Photos whose faces were detected."),
+    Measure("photos_processed", "Photos processed", "Photos whose faces were detected (not a video's frames)."),
+    Measure("videos_processed", "Videos processed", "Videos whose faces were followed to the end."),
     Measure("faces_processed", "Faces processed", "Faces the workers finished with (compared or not)."),
     Measure("searches_run", "Searches run", "Gallery searches for a face, where recognition is allowed."),
     Measure(
@@ -172,8 +174,12 @@ def _monthly(department: Department | None, starts: list[datetime.date]) -> list
     counts = {start: {m.key: 0 for m in MEASURES} for start in starts}
     scope = Q() if department is None else Q(department=department)
     image_scope = Q() if department is None else Q(image__department=department)
-    photos = Image.objects.filter(scope, status=Image.Status.DONE)
+    # A video's best frames are stored as photos (videos.SequenceFace) but were not uploaded as
+    # photos: they count in the video, and their faces with the faces.
+    photos = Image.objects.filter(scope, status=Image.Status.DONE).exclude(faces__video_still__isnull=False)
     _by_month(_grouped(photos, "processed_at", since), counts, "photos_processed")
+    videos = Video.objects.filter(scope, status=Video.Status.DONE)
+    _by_month(_grouped(videos, "processed_at", since), counts, "videos_processed")
     _by_month(_grouped(Face.objects.filter(image_scope), "processed_at", since), counts, "faces_processed")
     # The gate's refusals are RecognitionEvents too (faces.services.processing records one per
     # face it keeps out of a search, and one per search stopped mid-way), counted below.

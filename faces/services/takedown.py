@@ -93,7 +93,10 @@ def _month(moment: datetime.datetime | None) -> datetime.date:
 def _carried_counts(image: Image, face_ids: list[int]) -> Counter[tuple[int, datetime.date, str]]:
     """What the photo adds to the report's monthly counts: (department id, month, measure) → n."""
     counts: Counter[tuple[int, datetime.date, str]] = Counter()
-    if image.status == Image.Status.DONE and image.processed_at:
+    # A video's still counts in its video, not as a photo (accountability.selectors_transparency);
+    # faces.Face.video_still is the reverse side of videos.SequenceFace, named here only by lookup.
+    is_still = Face.objects.filter(pk__in=face_ids, video_still__isnull=False).exists()
+    if image.status == Image.Status.DONE and image.processed_at and not is_still:
         counts[(image.department_id, _month(image.processed_at), PHOTOS_PROCESSED)] += 1
     processed = Face.objects.filter(pk__in=face_ids, processed_at__isnull=False)
     for moment in processed.values_list("processed_at", flat=True):

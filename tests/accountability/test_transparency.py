@@ -27,7 +27,7 @@ from faces.models import Decision, Face, Image, MatchSuggestion
 from faces.services.gate_audit import gate_audit_run
 from faces.services.recognition import department_set_recognition
 from faces.services.review import face_identify, suggestion_confirm, suggestion_reject
-from faces.services.takedown import CARRIED_MEASURES, image_takedown
+from faces.services.takedown import CARRIED_MEASURES, image_takedown, image_takedown_by_site
 from review.services.undo import decision_undo
 from tests import factories
 from tests.conftest import client_for
@@ -295,3 +295,20 @@ def test_a_department_page_says_the_gate_audit_is_site_wide(client, allowed_depa
     site = audit.search(client.get(reverse("transparency")).content.decode())
     assert department and "site-wide" in department.group(1)
     assert site and "site-wide" not in site.group(1)
+
+
+def test_a_processed_video_counts_once_and_its_frames_not_as_photos(allowed_department, officer):
+    from tests.videos import sequences as make
+
+    video = make.video(allowed_department, processed_at=timezone.now())
+    make.sequence(of_video=video)  # two best frames, each kept as a photo with one face
+    stills = Image.objects.filter(faces__video_still__sequence__video=video)
+    stills.update(processed_at=timezone.now())
+    Face.objects.filter(image__in=stills).update(processed_at=timezone.now())
+    factories.image(department=allowed_department, status=Image.Status.DONE, processed_at=timezone.now())
+
+    totals = transparency_report(allowed_department).totals
+    assert (totals["videos_processed"], totals["photos_processed"], totals["faces_processed"]) == (1, 1, 2)
+
+    image_takedown_by_site(stills.first(), reason="A frame of the video shows a bystander.")
+    assert transparency_report(allowed_department).totals["photos_processed"] == 1

@@ -23,6 +23,7 @@ from accountability.throttles import REPORT_THROTTLES
 from departments.models import Officer
 from faces.api.views.base import ApiViewMixin
 from faces.models import Face, Image
+from videos.models import Video
 
 
 def _id_field(queryset) -> serializers.PrimaryKeyRelatedField:
@@ -42,6 +43,7 @@ class ReportCreateSerializer(serializers.Serializer):
     image = _id_field(Image.objects.all())
     face = _id_field(Face.objects.select_related("image").defer("embedding"))
     officer = _id_field(Officer.objects.all())
+    video = _id_field(Video.objects.all())
 
 
 class ReportCreatedSerializer(serializers.Serializer):
@@ -63,7 +65,7 @@ class ReportCreate(ApiViewMixin, APIView):
             400: OpenApiResponse(description="Invalid or inconsistent report"),
             429: OpenApiResponse(description="Too many reports for now; nothing was stored"),
         },
-        summary="Report a problem with a photo, a face or an officer page (anyone, rate-limited)",
+        summary="Report a problem with a photo, a face, a video or an officer page (anyone, rate-limited)",
         tags=["reports"],
     )
     def post(self, request: Request) -> Response:

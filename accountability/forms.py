@@ -11,11 +11,12 @@ ID_MAX = 2**63 - 1  # a bigint: larger numbers name nothing, and must not reach 
 
 
 class SubjectForm(forms.Form):
-    """?face= / ?image= / ?officer= on the way in, hidden fields on the way back."""
+    """?face= / ?image= / ?officer= / ?video= on the way in, hidden fields on the way back."""
 
     image = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
     face = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
     officer = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
+    video = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
 
 
 class ReportForm(SubjectForm):

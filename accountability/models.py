@@ -1,4 +1,4 @@
-"""Problem reports from the public: what someone says is wrong with a photo, a face or an officer page.
+"""Problem reports from the public: what someone says is wrong with a photo, a face, a video or an officer page.
 
 A report names what it is about by foreign keys that survive the thing's removal as NULL
 (a takedown deletes the photo and its faces; the report stays as the record of why), and
@@ -31,7 +31,7 @@ class ProblemReport(models.Model):
         DISMISSED = "dismissed", "Dismissed"
         IDENTIFICATION_UNDONE = "undone", "Identification undone"
         MARKED_NOT_OFFICER = "not_officer", "Marked as not an officer"
-        TAKEN_DOWN = "taken_down", "Photo taken down"
+        TAKEN_DOWN = "taken_down", "Taken down"  # the photo, or the video, the report is about
 
     token = models.CharField(max_length=64, unique=True, default=new_report_token, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -41,6 +41,7 @@ class ProblemReport(models.Model):
     officer = models.ForeignKey(
         "departments.Officer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    video = models.ForeignKey("videos.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     message = models.TextField(blank=True, max_length=2000)
     # Optional, used only to tell the reporter the outcome; erased when the report is resolved.
     contact_email = models.EmailField(blank=True)

@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet
 from accountability.models import ProblemReport
 from departments.models import Officer
 from faces.models import Face, Image
+from videos.models import Video
 
 # secrets.token_urlsafe(32) gives 43 characters; anything else cannot be a token.
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -31,7 +32,7 @@ def open_report_counts(department_ids: Iterable[int] | None = None) -> dict[int,
 
 
 def department_reports(department_id: int, *, open_only: bool) -> QuerySet[ProblemReport]:
-    rows = ProblemReport.objects.filter(department_id=department_id).select_related("face", "officer", "image")
+    rows = ProblemReport.objects.filter(department_id=department_id).select_related("face", "officer", "image", "video")
     if open_only:
         return rows.filter(status=ProblemReport.Status.OPEN)
     return rows.exclude(status=ProblemReport.Status.OPEN).order_by("-resolved_at", "-id")
@@ -42,8 +43,10 @@ def face_number(face: Face) -> int:
     return Face.objects.filter(image_id=face.image_id, pk__lt=face.pk).count() + 1
 
 
-def subject_label(image: Image | None, face: Face | None, officer: Officer | None) -> str:
+def subject_label(image: Image | None, face: Face | None, officer: Officer | None, video: Video | None = None) -> str:
     """What a report is about, in words that name nobody who is not publicly named already."""
+    if video is not None:
+        return f"Video {video.pk}"
     if face is not None:
         return f"Face {face_number(face)} in photo {face.image_id}"
     if image is not None:

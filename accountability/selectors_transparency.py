@@ -32,7 +32,7 @@ from faces.models import (
     Takedown,
     TakenDownCount,
 )
-from videos.models import Video
+from videos.models import Video, VideoTakedown
 
 MONTHS = 24
 CHANGES_SHOWN = 100
@@ -65,8 +65,9 @@ MEASURES: tuple[Measure, ...] = (
     Measure("reports_dismissed", "Reports dismissed", "Reports closed with no change."),
     Measure("reports_undone", "Reports: identification undone", "Reports that ended an identification."),
     Measure("reports_not_officer", "Reports: not an officer", "Reports after which a face was marked not an officer."),
-    Measure("reports_taken_down", "Reports: photo taken down", "Reports after which a photo was taken down."),
+    Measure("reports_taken_down", "Reports: taken down", "Reports after which a photo or video was taken down."),
     Measure("photos_taken_down", "Photos taken down", "Photos removed with their faces, for any reason."),
+    Measure("videos_taken_down", "Videos taken down", "Videos removed with their faces and frames, for any reason."),
 )
 REPORT_OUTCOMES = {
     ProblemReport.Status.DISMISSED: "reports_dismissed",
@@ -195,7 +196,17 @@ def _monthly(department: Department | None, starts: list[datetime.date]) -> list
     _by_month(_grouped(reports, "created_at", since), counts, "reports_received")
     resolved = reports.filter(status__in=list(REPORT_OUTCOMES))
     _by_month(_grouped(resolved, "resolved_at", since, "status"), counts, REPORT_OUTCOMES)
-    _by_month(_grouped(Takedown.objects.filter(scope), "created_at", since), counts, "photos_taken_down")
+    # A still taken down with its video counts in the video (videos.VideoTakedown), not as a photo.
+    photo_takedowns = Takedown.objects.filter(scope, video_id__isnull=True)
+    _by_month(_grouped(photo_takedowns, "created_at", since), counts, "photos_taken_down")
+    video_takedowns = VideoTakedown.objects.filter(scope)
+    _by_month(_grouped(video_takedowns, "created_at", since), counts, "videos_taken_down")
+    # A video taken down stays counted in the month it was processed (its stills' counts are
+    # carried by faces.TakenDownCount below, as any photo's).
+    processed = video_takedowns.filter(processed_month__gte=starts[0]).values("processed_month")
+    for video_row in processed.annotate(n=Count("pk")).order_by():
+        if video_row["processed_month"] in counts:
+            counts[video_row["processed_month"]]["videos_processed"] += video_row["n"]
     # What photos taken down had added to the live counts above, kept by the takedown: a past
     # month's numbers never shrink when a photo goes.
     carried = TakenDownCount.objects.filter(scope, month__gte=starts[0]).values("month", "measure")

@@ -1,6 +1,6 @@
 """Writes of problem reports: filing one (anyone) and closing one (the review app's resolution).
 
-A report names a face, a photo or an officer page; its department is derived from that
+A report names a face, a photo, a video or an officer page; its department is derived from that
 thing, never taken from the reporter, so it reaches the coordinators who answer for it.
 """
 
@@ -18,6 +18,7 @@ from departments.models import Officer
 from faces.models import Face, Image
 from faces.renditions import is_public_officer_face
 from faces.services.notifications import EMAIL_MAX_LENGTH, InvalidEmail, clean_notify_email
+from videos.models import Video
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +45,20 @@ def _clean_email(value: str) -> str:
 
 
 def _subject(
-    image: Image | None, face: Face | None, officer: Officer | None
+    image: Image | None, face: Face | None, officer: Officer | None, video: Video | None = None
 ) -> tuple[Image | None, Face | None, Officer | None, int]:
     """Check that what is reported is one consistent, public thing; return it with its department.
 
+    0. A video is reported alone: its department is the video's.
     1. A face implies its photo; a photo named beside it must be that photo.
     2. An officer named beside a face must be who that face is publicly identified as; beside
        a photo alone, someone publicly identified in it.
     3. The department is the photo's (a face's photo's), else the officer's.
     """
+    if video is not None:
+        if image is not None or face is not None or officer is not None:
+            raise ReportError("A report about a video names only the video.", field="video")
+        return None, None, None, video.department_id
     if face is not None:
         # Read afresh: the check below is about who the face is identified as now.
         face = Face.objects.select_related("image").defer("embedding").get(pk=face.pk)
@@ -67,7 +73,7 @@ def _subject(
         return image, face, officer, image.department_id
     if officer is not None:
         return None, None, officer, officer.department_id
-    raise ReportError("Say what the report is about: a photo, a face or an officer.")
+    raise ReportError("Say what the report is about: a photo, a face, a video or an officer.")
 
 
 @transaction.atomic
@@ -79,17 +85,19 @@ def report_create(
     image: Image | None = None,
     face: Face | None = None,
     officer: Officer | None = None,
+    video: Video | None = None,
 ) -> ProblemReport:
     """File a report from anyone; the caller has applied the rate limit (accountability.throttles)."""
     if kind not in ProblemReport.Kind.values:
         raise ReportError("Choose what is wrong from the list.", field="kind")
-    image, face, officer, department_id = _subject(image, face, officer)
+    image, face, officer, department_id = _subject(image, face, officer, video)
     return ProblemReport.objects.create(
         kind=kind,
         department_id=department_id,
         image=image,
         face=face,
         officer=officer,
+        video=video,
         message=clean_text(message, field="message"),
         contact_email=_clean_email(contact_email),
     )

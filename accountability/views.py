@@ -16,15 +16,17 @@ from accountability.throttles import REPORT_THROTTLES
 from departments.models import Officer
 from faces.models import Face, Image
 from faces.throttles import throttle_wait
+from videos.models import Video
 
 
 def _subject(data) -> dict[str, Any]:
-    """The photo, face and officer the request names; 404 if a named one does not exist."""
+    """The photo, face, officer and video the request names; 404 if a named one does not exist."""
     ids = SubjectForm(data)
     if not ids.is_valid():
         raise Http404("There is nothing like that to report.")
     models = {"image": Image.objects.select_related("department"), "face": Face.objects.select_related("image")}
     models["officer"] = Officer.objects.select_related("department")
+    models["video"] = Video.objects.select_related("department")
     found: dict[str, Any] = {}
     for name, queryset in models.items():
         pk = ids.cleaned_data.get(name)
@@ -32,7 +34,7 @@ def _subject(data) -> dict[str, Any]:
         if pk and found[name] is None:
             raise Http404("There is nothing like that to report.")
     if not any(found.values()):
-        raise Http404("Open this form from a photo, a face or an officer page.")
+        raise Http404("Open this form from a photo, a face, a video or an officer page.")
     return found
 
 
@@ -43,7 +45,7 @@ def _form_page(request: HttpRequest, form: ReportForm, subject: dict[str, Any], 
 
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
-    """GET: the form for what ?face=, ?image= or ?officer= names. POST: file it, then its private page."""
+    """GET: the form for what ?face=, ?image=, ?officer= or ?video= names. POST: file it, then its private page."""
     subject = _subject(request.POST if request.method == "POST" else request.GET)
     if request.method == "GET":
         initial = {name: obj.pk for name, obj in subject.items() if obj is not None}
@@ -74,7 +76,7 @@ def report_status(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No report has that link.")
     context = {
         "report": report,
-        "label": selectors.subject_label(report.image, report.face, report.officer),
+        "label": selectors.subject_label(report.image, report.face, report.officer, report.video),
         "status_url": request.build_absolute_uri(request.path),
     }
     response = render(request, "accountability/report_status.html", context)

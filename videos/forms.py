@@ -1,10 +1,11 @@
-"""The video upload form: one file and its department (checks of the file itself: videos.validation)."""
+"""The video upload form: one file and its department (checks of the file itself: videos.validation);
+the takedown's reason."""
 
 from __future__ import annotations
 
 from django import forms
 
-from faces.forms import department_field
+from faces.forms import TakedownForm, department_field
 
 ACCEPT = "video/mp4,video/quicktime,video/webm,.mp4,.mov,.m4v,.webm"
 
@@ -17,3 +18,11 @@ class VideoUploadForm(forms.Form):
         error_messages={"required": "Choose a video to upload.", "empty": "This file is empty."},
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
+
+
+class VideoTakedownForm(TakedownForm):
+    """The photos' takedown form (faces.forms), worded for a video."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = "Why is this video taken down?"

@@ -109,3 +109,32 @@ class SequenceFace(models.Model):
 
     def __str__(self) -> str:
         return f"Still at {self.time:.2f}s of sequence {self.sequence_id}"
+
+
+class VideoTakedown(models.Model):
+    """Audit of a video taken down (videos.services.takedown): who, why, and how much went.
+
+    Like faces.Takedown it keeps no image or biometric data: the video by its former id only
+    (not a key, the row is gone), no file name, hash, track, box or vector. Each still photo
+    taken down with the video has its own faces.Takedown row (its `video_id` names this video).
+    """
+
+    video_id = models.PositiveBigIntegerField(db_index=True)
+    department = models.ForeignKey("departments.Department", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=2000)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    stills_removed = models.PositiveIntegerField(default=0)
+    faces_removed = models.PositiveIntegerField(default=0)
+    embeddings_removed = models.PositiveIntegerField(default=0)
+    # Counted by the task that deletes the stored files after the commit (videos.tasks).
+    files_removed = models.PositiveIntegerField(default=0)
+    # The month (first day, UTC) the video was processed, if it was: the transparency report's
+    # "videos processed" counts live rows, and keeps a video taken down in its month by this.
+    processed_month = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"video {self.video_id} taken down at {self.created_at:%Y-%m-%d %H:%M}"

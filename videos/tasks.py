@@ -19,7 +19,7 @@ from django.utils import timezone
 from faces.tasks import RETRY, run_or_fail
 from videos.models import Video
 from videos.pipeline.frames import VideoUnreadable
-from videos.services import processing, rendition
+from videos.services import processing, rendition, takedown
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,27 @@ def render_video_public(self, video_id: int) -> str:
     except VideoUnreadable:
         logger.exception("the public rendition of video %s could not be built", video_id)
         return "failed"
+
+
+class VideoFilesLeft(Exception):
+    """The store refused to delete some of a removed video's files; the task tries again."""
+
+
+@shared_task(bind=True, max_retries=10)
+def remove_video_files(self, video_id: int, sha256: str, names: list[str], takedown_id: int | None = None) -> int:
+    """A video taken down: its stored files (original, renditions, posters), after its rows are gone."""
+    left = takedown.video_files_remove(video_id, sha256, names, takedown_id)
+    if not left:
+        return 0
+    if self.request.retries >= self.max_retries:
+        logger.error("gave up deleting %s stored files of removed video %s", len(left), video_id)
+        return len(left)
+    # The next try needs only what is left (and looks for stale renditions again).
+    raise self.retry(
+        args=(video_id, sha256, left, takedown_id),
+        countdown=min(3600, 10 * 2**self.request.retries),
+        exc=VideoFilesLeft(f"{len(left)} files of video {video_id} are still stored"),
+    )
 
 
 @shared_task

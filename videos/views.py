@@ -29,6 +29,7 @@ from oversight.exceptions import DomainError
 from videos.forms import ACCEPT, VideoUploadForm
 from videos.models import Video
 from videos.selectors import video_for_page, video_page_data
+from videos.services.takedown import can_take_down_video
 from videos.services.uploads import video_create
 from videos.validation import VideoLimits
 
@@ -124,7 +125,12 @@ def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
     video = video_for_page(video_id)
     if video is None:
         raise Http404("No such video.")
-    return render(request, "videos/video_detail.html", {"video": video, "data": video_page_data(video)})
+    context = {
+        "video": video,
+        "data": video_page_data(video),
+        "can_take_down": can_take_down_video(request.user, video.department_id),
+    }
+    return render(request, "videos/video_detail.html", context)
 
 
 @require_GET

@@ -52,10 +52,11 @@ def can_take_down(user: Any, department: Department | int | None) -> bool:
     return roles.can_edit_officers(user, department)
 
 
-def _clean_reason(reason: str) -> str:
+def clean_reason(reason: str, *, what: str = "photo") -> str:
+    """The takedown's reason for the audit: required, plain text, at most REASON_MAX_LENGTH."""
     reason = (reason or "").strip()
     if not reason:
-        raise TakedownRefused("Say why the photo is taken down; the reason is kept in the audit.")
+        raise TakedownRefused(f"Say why the {what} is taken down; the reason is kept in the audit.")
     if len(reason) > REASON_MAX_LENGTH or "\x00" in reason:
         raise TakedownRefused(f"The reason must be plain text of at most {REASON_MAX_LENGTH} characters.")
     return reason
@@ -120,8 +121,19 @@ def _locked_face_ids(image_id: int) -> list[int]:
 
 
 @transaction.atomic
-def _take_down(image_id: int, *, actor: Any, reason: str, permitted: Callable[[int], bool] | None) -> Takedown:
-    """The takedown itself; `permitted(department_id)` is asked again under the lock (None: the site)."""
+def _take_down(
+    image_id: int,
+    *,
+    actor: Any,
+    reason: str,
+    permitted: Callable[[int], bool] | None,
+    video_id: int | None = None,
+) -> Takedown:
+    """The takedown itself; `permitted(department_id)` is asked again under the lock (None: the site).
+
+    With `video_id` the photo is a still of that video, taken down with it: no uploader notice
+    (a still was never uploaded; the video's takedown is the one event) and the audit says so.
+    """
     # Faces first, then the photo: identification locks the face and then writes the photo
     # (faces.services.review), so the same order here means the two can never deadlock.
     _locked_face_ids(image_id)
@@ -133,7 +145,8 @@ def _take_down(image_id: int, *, actor: Any, reason: str, permitted: Callable[[i
         raise NotPermitted(NOT_PERMITTED)
     # With the photo locked no face can be added to it (an insert waits for the row), so this list is final.
     face_ids = _locked_face_ids(locked.pk)
-    notify_takedown(locked.pk)
+    if video_id is None:
+        notify_takedown(locked.pk)
     _forget_featured(face_ids)
     carried = _carried_counts(locked, face_ids)
     takedown = Takedown.objects.create(
@@ -144,6 +157,7 @@ def _take_down(image_id: int, *, actor: Any, reason: str, permitted: Callable[[i
         faces_removed=len(face_ids),
         embeddings_removed=Face.objects.filter(pk__in=face_ids, embedding__isnull=False).count(),
         suggestions_removed=MatchSuggestion.objects.filter(face_id__in=face_ids).count(),
+        video_id=video_id,
     )
     TakenDownCount.objects.bulk_create(
         TakenDownCount(takedown=takedown, department_id=department_id, month=month, measure=measure, n=n)
@@ -170,7 +184,7 @@ def image_takedown(image: Image, *, actor: Any, reason: str) -> Takedown:
     """
     if not can_take_down(actor, image.department_id):
         raise NotPermitted(NOT_PERMITTED)
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     return _take_down(image.pk, actor=actor, reason=reason, permitted=lambda dept: can_take_down(actor, dept))
 
 
@@ -179,7 +193,20 @@ def image_takedown_by_site(image: Image, *, reason: str = SYSTEM_REASON) -> Take
 
     Every deletion of a photo is a takedown, so nothing of it stays and the audit does.
     """
-    return _take_down(image.pk, actor=None, reason=_clean_reason(reason), permitted=None)
+    return _take_down(image.pk, actor=None, reason=clean_reason(reason), permitted=None)
+
+
+def still_takedown_in_transaction(image_id: int, *, actor: Any, reason: str, video_id: int) -> Takedown:
+    """One still photo of a video taken down with the video (videos.services.takedown).
+
+    The caller holds the transaction, has locked the video and its sequences, checked who
+    asks and cleaned the reason; everything else is the photo's own path above: faces,
+    embeddings, suggestions, decisions, the carried counts, the files after the commit.
+    Raises AlreadyTakenDown if the still went meanwhile (by its own takedown).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A still is taken down only inside its video's takedown transaction.")
+    return _take_down(image_id, actor=actor, reason=reason, permitted=None, video_id=video_id)
 
 
 def image_files_remove(image_id: int, sha256: str, names: list[str], takedown_id: int | None = None) -> list[str]:

@@ -6,7 +6,8 @@ like any other review action (docs/architecture.md, rule 6):
 - identification undone: the face's standing identification is undone (`decision_undo`);
 - not an officer: the face becomes a civilian (`face_identify`, after undoing an officer
   identification), which blurs it in the public rendition and takes it off officer pages;
-- taken down: the photo is taken down (`faces.services.takedown.image_takedown`).
+- taken down: the photo is taken down (`faces.services.takedown.image_takedown`), or the
+  video with its stills (`videos.services.takedown.video_takedown`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from faces.models import Decision, Face, Image
 from faces.services import review as face_review
 from oversight.exceptions import NotPermitted
 from review.services.undo import IDENTITY_KINDS, decision_undo
+from videos.models import Video
 
 Status = ProblemReport.Status
 OUTCOMES = (Status.DISMISSED, Status.IDENTIFICATION_UNDONE, Status.MARKED_NOT_OFFICER, Status.TAKEN_DOWN)
@@ -42,11 +44,11 @@ def require_report_handler(user: Any, department: Department | int | None) -> No
 
 
 def outcomes_for(report: ProblemReport) -> list[str]:
-    """The outcomes that can apply to what the report is about (a photo gone leaves only dismissal)."""
+    """The outcomes that can apply to what the report is about (a photo or video gone leaves only dismissal)."""
     choices: list[str] = [Status.DISMISSED]
     if report.face_id is not None:
         choices += [Status.IDENTIFICATION_UNDONE, Status.MARKED_NOT_OFFICER]
-    if report.image_id is not None:
+    if report.image_id is not None or report.video_id is not None:
         choices.append(Status.TAKEN_DOWN)
     return choices
 
@@ -82,9 +84,16 @@ def _mark_not_officer(report: ProblemReport, actor: Any) -> None:
 
 
 def _take_down(report: ProblemReport, actor: Any, reason: str) -> None:
-    # Imported here: the takedown service is the faces app's, and only this outcome needs it.
+    # Imported here: the takedown services are the faces and videos apps', and only this outcome needs them.
     from faces.services.takedown import image_takedown
+    from videos.services.takedown import video_takedown
 
+    if report.video_id is not None:
+        video = Video.objects.filter(pk=report.video_id).first()
+        if video is None:
+            raise ReportError("The video is already gone.")
+        video_takedown(video, actor=actor, reason=reason or TAKEDOWN_DEFAULT_REASON)
+        return
     image = Image.objects.filter(pk=report.image_id).first() if report.image_id else None
     if image is None:
         raise ReportError("This report is not about a photo (or the photo is already gone).")

@@ -27,7 +27,7 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "department": department,
         "open_reports": [
-            (r, selectors.subject_label(r.image, r.face, r.officer))
+            (r, selectors.subject_label(r.image, r.face, r.officer, r.video))
             for r in selectors.department_reports(department.pk, open_only=True)
         ],
         "resolved_reports": selectors.department_reports(department.pk, open_only=False)[:RESOLVED_SHOWN],
@@ -39,7 +39,7 @@ def _report_page(request: HttpRequest, report: ProblemReport, form: ResolveForm,
     context = {
         "report": report,
         "form": form,
-        "label": selectors.subject_label(report.image, report.face, report.officer),
+        "label": selectors.subject_label(report.image, report.face, report.officer, report.video),
     }
     return render(request, "review/report.html", context, status=status)
 
@@ -48,7 +48,7 @@ def _report_page(request: HttpRequest, report: ProblemReport, form: ResolveForm,
 @volunteer_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(
-        ProblemReport.objects.select_related("department", "face", "image", "officer", "resolved_by"), pk=pk
+        ProblemReport.objects.select_related("department", "face", "image", "officer", "video", "resolved_by"), pk=pk
     )
     require_report_handler(request.user, report.department_id)
     outcomes = outcomes_for(report)

@@ -77,3 +77,19 @@ def test_the_schema_documents_the_endpoint(client):
     operation = schema["paths"]["/api/v1/reports/"]["post"]
     assert {"201", "400", "429"} <= set(operation["responses"])
     assert "status_url" in str(schema["components"]["schemas"])
+
+
+def test_a_video_is_reported_through_the_api_alone(client, scene, allowed_department):
+    from tests.videos import sequences as video_rows
+
+    video = video_rows.video(allowed_department)
+    body = {"kind": "other", "video": video.pk, "face": scene.unknown.pk}
+    mixed = client.post(URL, body, content_type="application/json")
+    assert mixed.status_code == 400 and "video" in mixed.json()["errors"]
+    unknown = client.post(URL, {"kind": "other", "video": video.pk + 1000}, content_type="application/json")
+    assert unknown.status_code == 400 and "video" in unknown.json()["errors"]
+    assert ProblemReport.objects.count() == 0
+    response = client.post(URL, {"kind": "shows_me", "video": video.pk}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    report = ProblemReport.objects.get()
+    assert (report.video, report.department_id) == (video, allowed_department.pk)

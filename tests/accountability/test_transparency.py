@@ -312,3 +312,27 @@ def test_a_processed_video_counts_once_and_its_frames_not_as_photos(allowed_depa
 
     image_takedown_by_site(stills.first(), reason="A frame of the video shows a bystander.")
     assert transparency_report(allowed_department).totals["photos_processed"] == 1
+
+
+def test_a_video_taken_down_counts_once_as_a_video_taken_down_and_stays_in_its_month(
+    allowed_department, people, django_capture_on_commit_callbacks
+):
+    from tests.videos import sequences as make
+    from videos.services.takedown import video_takedown
+
+    last_month = month_starts(timezone.now())[-2]
+    moment = datetime.datetime(last_month.year, last_month.month, 15, 12, tzinfo=datetime.UTC)
+    video = make.video(allowed_department, processed_at=moment)
+    make.sequence(of_video=video)
+    stills = Image.objects.filter(faces__video_still__sequence__video=video)
+    stills.update(processed_at=moment)
+    Face.objects.filter(image__in=stills).update(processed_at=moment)
+    before = transparency_report(allowed_department).months
+    assert (before[-2].counts["videos_processed"], before[-2].counts["faces_processed"]) == (1, 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        video_takedown(video, actor=people["admin"], reason="The person filmed asked")
+
+    after = transparency_report(allowed_department).months
+    assert after[-2] == before[-2]  # the video and its faces processed last month: still counted
+    assert after[-1].counts == {**before[-1].counts, "videos_taken_down": 1}  # not two photos taken down

@@ -118,3 +118,46 @@ def test_the_photo_page_links_to_a_report_for_the_photo_and_for_each_face(client
 def test_the_officer_page_links_to_a_report_for_it(client, scene):
     page = client.get(reverse("officer_detail", args=[scene.officer.pk])).content.decode()
     assert re.search(rf'href="/report/\?officer={scene.officer.pk}"', page)
+
+
+# --- Videos ---------------------------------------------------------------------------------
+def test_anyone_can_report_a_video_from_its_page_and_follow_it_after_the_video_is_gone(
+    client, users, allowed_department, django_capture_on_commit_callbacks
+):
+    from tests.videos import sequences as video_rows
+    from videos.models import Video
+    from videos.services.takedown import video_takedown
+
+    video = video_rows.video(allowed_department)
+    page = client.get(reverse("video_detail", args=[video.pk])).content.decode()
+    assert f"/report/?video={video.pk}" in page and "Report a problem with this video" in page
+    form = client.get(FORM, {"video": video.pk})
+    assert form.status_code == 200 and f"Video {video.pk}" in form.content.decode()
+    assert reverse("video_detail", args=[video.pk]) in form.content.decode()  # back to the video
+    response = client.post(FORM, {"video": video.pk, "kind": "shows_me", "message": "I am filmed at 0:02"})
+    report = ProblemReport.objects.get()
+    assert response.status_code == 302 and response["Location"] == status_url(report)
+    assert (report.video, report.department, report.image, report.face) == (video, allowed_department, None, None)
+    assert f"Video {video.pk}" in client.get(status_url(report)).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        video_takedown(video, actor=users["admin"], reason="The person filmed asked")
+    assert not Video.objects.filter(pk=video.pk).exists()
+    after = client.get(status_url(report))
+    assert after.status_code == 200 and "Something that has since been removed" in after.content.decode()
+
+
+@pytest.mark.parametrize("video", ["999999", "0", "-1", "abc", "9" * 40])
+def test_the_form_is_not_found_for_a_nonexistent_video(client, scene, video):
+    assert client.get(FORM, {"video": video}).status_code == 404
+    assert client.post(FORM, {"video": video, "kind": "other"}).status_code == 404
+    assert ProblemReport.objects.count() == 0
+
+
+def test_a_video_is_reported_alone(client, scene, allowed_department):
+    from tests.videos import sequences as video_rows
+
+    video = video_rows.video(allowed_department)
+    response = client.post(FORM, {"video": video.pk, "face": scene.unknown.pk, "kind": "other"})
+    assert response.status_code == 400 and "names only the video" in response.content.decode()
+    assert ProblemReport.objects.count() == 0

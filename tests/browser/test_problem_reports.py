@@ -89,7 +89,7 @@ def test_the_public_reports_a_face_and_a_coordinator_resolves_reports_through_ea
     _resolve(page, live_server, mine, "Marked as not an officer", "Thank you, blurred now.")
     assert Face.objects.get(pk=bystander.pk).is_civilian
 
-    _resolve(page, live_server, take_down, "Photo taken down", "The person asked; no officer in it.")
+    _resolve(page, live_server, take_down, "Taken down", "The person asked; no officer in it.")
     assert not Image.objects.filter(pk=to_take_down.pk).exists()
     assert Takedown.objects.filter(reason="The person asked; no officer in it.").exists()
     expect(page.locator("#open-reports")).to_contain_text("No open reports.")

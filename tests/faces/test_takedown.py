@@ -47,6 +47,7 @@ AUDIT_FIELDS = {
     "embeddings_removed",
     "suggestions_removed",
     "files_removed",
+    "video_id",  # the former id of the video a still was taken down with (no key, no file)
     "created_at",
 }
 

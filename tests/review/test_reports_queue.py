@@ -236,3 +236,42 @@ def test_a_refusal_from_the_takedown_is_shown_on_the_report_page(users, report, 
     assert 'name="outcome"' in response.content.decode()  # the form again, to choose another outcome
     assert Image.objects.filter(pk=report.image_id).exists()
     assert ProblemReport.objects.get(pk=report.pk).status == Status.OPEN
+
+
+# --- A report about a video -------------------------------------------------------------------
+def test_a_video_report_can_be_resolved_by_taking_the_video_down(
+    users, allowed_department, django_capture_on_commit_callbacks
+):
+    from tests.videos import sequences as video_rows
+    from videos.models import Video, VideoTakedown
+
+    video = video_rows.video(allowed_department)
+    video_rows.sequence(of_video=video)
+    report = report_create(kind="shows_me", video=video, contact_email="filmed@example.org")
+    client = client_for(users["coordinator"])
+    page = client.get(reverse("review_report", args=[report.pk])).content.decode()
+    assert f"Video {video.pk}" in page and 'value="taken_down"' in page
+    assert 'value="undone"' not in page and 'value="not_officer"' not in page  # no face to act on
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("review_report", args=[report.pk]), {"outcome": "taken_down", "reason": ""})
+    assert response.status_code == 302
+    assert not Video.objects.filter(pk=video.pk).exists() and not Image.objects.exists()
+    takedown = VideoTakedown.objects.get()
+    assert (takedown.video_id, takedown.actor, takedown.stills_removed) == (video.pk, users["coordinator"], 2)
+    assert takedown.reason  # the default one
+    report.refresh_from_db()
+    assert report.status == Status.TAKEN_DOWN and report.video_id is None
+    assert any(m.to == ["filmed@example.org"] for m in mail.outbox)
+    status_page = client_for(None).get(reverse("report_status", args=[report.token])).content.decode()
+    assert "Something that has since been removed" in status_page and "Taken down" in status_page
+
+
+def test_a_video_report_cannot_be_taken_down_by_another_departments_coordinator(users, allowed_department):
+    from tests.videos import sequences as video_rows
+    from videos.models import Video
+
+    video = video_rows.video(allowed_department)
+    report = report_create(kind="shows_me", video=video)
+    with pytest.raises(NotPermitted):
+        report_resolve(report, outcome="taken_down", reason="x", actor=users["other_coordinator"])
+    assert Video.objects.filter(pk=video.pk).exists()

@@ -137,6 +137,7 @@ ROUTES: dict[str, tuple[str, str | None]] = {
     "video_status": (PUBLIC, "video"),
     "video_public": (PUBLIC, "video"),
     "video_poster": (PUBLIC, "video"),
+    "video_takedown": (ADMIN, "video"),  # the department's coordinators and administrators
     "api_video_upload": (UPLOAD, None),
     "api_video_detail": (PUBLIC, "video"),
 }
@@ -336,6 +337,7 @@ HTML_FORMS = [
     "report_new",
     "review_report",
     "video_submit",
+    "video_takedown",
 ]
 
 

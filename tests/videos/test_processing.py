@@ -176,3 +176,20 @@ def test_progress_is_written_while_the_scan_runs_and_reaches_the_total_only_when
     sequences_replace(video, scan)
     video.refresh_from_db()
     assert video.frames_done == video.frames_total == 75
+
+
+def test_a_video_taken_down_during_its_scan_leaves_no_still_row_or_file(clip, allowed_department):
+    from django.core.files.storage import default_storage
+
+    from videos.services.processing import sequences_replace, video_scan
+    from videos.services.takedown import video_takedown_by_site
+
+    video = stored_video(allowed_department, clip)
+    scan = video_scan(video)
+    assert scan.sequences  # there were faces to keep
+    video_takedown_by_site(video, reason="Taken down while the worker was scanning it.")
+
+    assert sequences_replace(video, scan) is False
+    assert not Image.objects.exists() and not Face.objects.exists()
+    folders = default_storage.listdir("originals")[0] if default_storage.exists("originals") else []
+    assert [f for d in folders for f in default_storage.listdir(f"originals/{d}")[1]] == []  # no still file

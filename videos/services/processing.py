@@ -91,7 +91,8 @@ def video_process(video_id: int) -> str:
         except VideoUnreadable as exc:
             video_fail(video_id, f"The stored video could not be decoded: {exc}")
             return "failed"
-        sequences_replace(video, scan)
+        if not sequences_replace(video, scan):
+            return "gone"  # taken down while it was being scanned: nothing of it was written
     video_embed_and_match(video)
     Video.objects.filter(pk=video_id).update(
         status=Video.Status.DONE, error="", processed_at=timezone.now(), updated_at=timezone.now()
@@ -166,10 +167,16 @@ def video_scan(video: Video, *, on_sample: Callable[[int, float], None] | None =
     return scan
 
 
-def sequences_replace(video: Video, scan: Scan) -> None:
-    """Swap the video's sequences for the scan's, in one transaction (see the module's docstring)."""
+def sequences_replace(video: Video, scan: Scan) -> bool:
+    """Swap the video's sequences for the scan's, in one transaction (see the module's docstring).
+
+    False, with nothing written, when the video was taken down meanwhile: the takedown locks the
+    video row first, so either it waits for this transaction and removes these stills too, or
+    it went first and no still file is stored here for a video that is gone.
+    """
     with transaction.atomic():
-        Video.objects.select_for_update().filter(pk=video.pk).first()
+        if Video.objects.select_for_update().filter(pk=video.pk).first() is None:
+            return False
         old_images = set(
             Image.objects.filter(faces__video_still__sequence__video=video).values_list("pk", flat=True).distinct()
         )
@@ -206,3 +213,4 @@ def sequences_replace(video: Video, scan: Scan) -> None:
         Video.objects.filter(pk=video.pk).update(
             frames_total=scan.frames, frames_done=scan.frames, updated_at=timezone.now()
         )
+    return True

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -10,11 +8,11 @@ from departments.admin import OfficerAdmin as DepartmentsOfficerAdmin
 from departments.models import Officer
 from faces import admin_recognition  # noqa: F401  (registers Department and JurisdictionRule)
 from faces.admin_gate import GatePurgeMessages
+from faces.admin_takedown import TakedownAdminMixin
 from faces.forms import TakedownForm
 from faces.models import BiometricPurge, Face, GateAuditRun, Image, MatchSuggestion, RecognitionEvent, Takedown
 from faces.services.takedown import image_takedown
 from oversight.admin_readonly import ReadOnlyAdmin
-from oversight.exceptions import DomainError
 
 # Who a face is, whether a photo shows officers, and gallery use are people's decisions
 # (rule 6): each is recorded as a faces.Decision and changed only by an audited undo on the
@@ -44,7 +42,7 @@ class FaceInline(admin.TabularInline):
 
 
 @admin.register(Image)
-class ImageAdmin(GatePurgeMessages, admin.ModelAdmin):
+class ImageAdmin(GatePurgeMessages, TakedownAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "department", "status", "contains_officers", "width", "height", "created_at")
     list_filter = ("status", "department", "contains_officers")
     search_fields = ("sha256", "original_filename")
@@ -66,38 +64,23 @@ class ImageAdmin(GatePurgeMessages, admin.ModelAdmin):
     )
     inlines = [FaceInline]
     actions = ["take_down"]
+    # A photo goes only by a takedown (faces.admin_takedown): the audit row and the report's
+    # counts stay, the uploader is told.
+    takedown_noun = "photo"
+    takedown_explanation = (
+        "Each photo goes for good: the original, its public version and crops, its faces with their "
+        "identifications, embeddings and suggestions, and the review decisions about it. One audit record "
+        "per photo keeps who, when and why. Uploaders who left an address are told (not why)."
+    )
+    takedown_form = TakedownForm
 
     def get_fieldsets(self, request, obj=None):
         return _with_description(super().get_fieldsets(request, obj))
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # A photo goes only by a takedown (the action below): the audit row and the report's
-        # counts stay, the uploader is told. Django's delete would skip all three.
-        return False
-
     @admin.action(description="Take down the selected photos (everything of them goes; audited)")
     def take_down(self, request, queryset):
         """Through faces.services.takedown, which checks who asks and writes the audit row."""
-        form = TakedownForm(request.POST if "reason" in request.POST else None)
-        if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "images": list(queryset.select_related("department")),
-                "form": form,
-                "opts": self.model._meta,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            }
-            return TemplateResponse(request, "admin/faces/image/takedown.html", context)
-        done = 0
-        for image in queryset:
-            try:
-                image_takedown(image, actor=request.user, reason=form.cleaned_data["reason"])
-            except DomainError as exc:
-                self.message_user(request, f"Photo {image.pk}: {exc.message}", messages.ERROR)
-                continue
-            done += 1
-        self.message_user(request, f"{done} photo{'s' if done != 1 else ''} taken down.", messages.SUCCESS)
-        return None
+        return self.take_down_selected(request, queryset, image_takedown)
 
 
 @admin.register(Takedown)

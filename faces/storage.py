@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.core.files.storage import default_storage
 
 logger = logging.getLogger(__name__)
+
+# (owner id, sha256) -> the stored names of its renditions left behind; raises what the store raises.
+StaleFiles = Callable[[int, str], list[str]]
 
 
 def delete_quietly(*names: str) -> None:
@@ -53,19 +58,28 @@ def delete_counting(names: list[str]) -> tuple[int, list[str]]:
     return removed, failed
 
 
-def queue_image_files_removal(image_id: int, sha256: str, names: list[str], takedown_id: int | None = None) -> None:
-    """After a photo's row is gone: remove its files in a task that retries a refusing store.
+def queue_files_removal(
+    task: Any, what: str, owner_id: int, sha256: str, names: list[str], takedown_id: int | None, stale: StaleFiles
+) -> None:
+    """After a photo's or a video's row is gone: remove its files in a task that retries a refusing store.
 
-    If the task cannot even be queued (broker down), try once here and log what is left.
+    `task` is queued as (owner_id, sha256, names, takedown_id); `stale(owner_id, sha256)` lists
+    the renditions left behind. If the task cannot even be queued (broker down), try once
+    here and log what is left. `what` ("photo", "video") names the owner in the log.
     """
+    try:
+        task.delay(owner_id, sha256, names, takedown_id)
+    except Exception:
+        logger.exception("could not queue the removal of %s %s's files; deleting them now", what, owner_id)
+        try:
+            names = [*names, *stale(owner_id, sha256)]
+        except Exception:
+            logger.exception("could not list %s %s's renditions", what, owner_id)
+        delete_quietly(*names)
+
+
+def queue_image_files_removal(image_id: int, sha256: str, names: list[str], takedown_id: int | None = None) -> None:
+    """After a photo's row is gone: remove its files (original, every rendition) in a retrying task."""
     from faces.tasks import remove_image_files
 
-    try:
-        remove_image_files.delay(image_id, sha256, names, takedown_id)
-    except Exception:
-        logger.exception("could not queue the removal of photo %s's files; deleting them now", image_id)
-        try:
-            names = [*names, *stale_renditions(image_id, sha256)]
-        except Exception:
-            logger.exception("could not list photo %s's renditions", image_id)
-        delete_quietly(*names)
+    queue_files_removal(remove_image_files, "photo", image_id, sha256, names, takedown_id, stale_renditions)

@@ -33,7 +33,7 @@ from faces.services.takedown import (
     clean_reason,
     still_takedown_in_transaction,
 )
-from faces.storage import delete_counting, delete_quietly
+from faces.storage import delete_counting, queue_files_removal
 from oversight.exceptions import Conflict, NotPermitted
 from videos.models import FaceSequence, Video, VideoTakedown
 
@@ -151,18 +151,7 @@ def video_files_remove(video_id: int, sha256: str, names: list[str], takedown_id
 
 
 def queue_video_files_removal(video_id: int, sha256: str, names: list[str], takedown_id: int | None = None) -> None:
-    """After a video's row is gone: remove its files in a task that retries a refusing store.
-
-    If the task cannot even be queued (broker down), try once here and log what is left.
-    """
+    """After a video's row is gone: remove its files (original, renditions, posters) in a retrying task."""
     from videos.tasks import remove_video_files  # here: the tasks module loads the whole video pipeline
 
-    try:
-        remove_video_files.delay(video_id, sha256, names, takedown_id)
-    except Exception:
-        logger.exception("could not queue the removal of video %s's files; deleting them now", video_id)
-        try:
-            names = [*names, *stale_video_renditions(video_id, sha256)]
-        except Exception:
-            logger.exception("could not list video %s's renditions", video_id)
-        delete_quietly(*names)
+    queue_files_removal(remove_video_files, "video", video_id, sha256, names, takedown_id, stale_video_renditions)

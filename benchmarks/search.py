@@ -94,7 +94,7 @@ def _run_queries(queries, strategy: str, ef: int | None, truth: dict[int, list[i
     }, answers
 
 
-def _build_indexes(cursor, m: int = 16, ef_construction: int = 64) -> dict:
+def _build_indexes(cursor, m: int, ef_construction: int) -> dict:
     """The officers' centroids from the loaded gallery, then their HNSW graph (both timed, sized)."""
     cursor.execute("SET maintenance_work_mem = '4GB'")
     cursor.execute("SET max_parallel_maintenance_workers = 1")  # 2 cores, shared with other work

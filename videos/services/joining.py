@@ -109,7 +109,8 @@ def sequences_join(video: Video) -> int:
     if settings.VIDEO_JOIN_MAX_DISTANCE <= 0 or not policy.recognition_allowed(department_id):
         return 0
     with transaction.atomic():
-        Video.objects.select_for_update().filter(pk=video.pk).first()
+        if Video.objects.select_for_update().filter(pk=video.pk).first() is None:
+            return 0  # taken down meanwhile
         if not policy.lock_recognition_allowed(department_id):
             return 0
         sequences = {s.pk: s for s in _joinable(video)}

@@ -71,15 +71,6 @@ def _undecided(face: Face) -> bool:
     return face.officer_id is None and not face.is_civilian
 
 
-def _render_public_on_commit(video_id: int) -> None:
-    """Re-render the public video (blur follows identities) once the decision is committed.
-
-    Each still's decision queues it too (videos.signals); this covers the sequence's own status
-    and officer, and is the same single render per transaction.
-    """
-    video_rendition_invalidate(video_id)
-
-
 @transaction.atomic
 def sequence_identify(
     sequence: FaceSequence,
@@ -127,7 +118,7 @@ def sequence_identify(
     sequence.status = FaceSequence.Status.IDENTIFIED
     sequence.officer = officer
     sequence.save(update_fields=["status", "officer", "updated_at"])
-    _render_public_on_commit(sequence.video_id)
+    video_rendition_invalidate(sequence.video_id)  # the sequence's own status and officer; one render a transaction
     return sequence
 
 
@@ -182,7 +173,7 @@ def sequence_mark_civilian(sequence: FaceSequence, *, actor, shown: Collection[i
     sequence.status = FaceSequence.Status.CIVILIAN
     sequence.officer = None
     sequence.save(update_fields=["status", "officer", "updated_at"])
-    _render_public_on_commit(sequence.video_id)
+    video_rendition_invalidate(sequence.video_id)  # the sequence's own status and officer; one render a transaction
     return sequence
 
 

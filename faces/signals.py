@@ -18,6 +18,10 @@ from faces.storage import queue_image_files_removal
 # written (identified, marked civilian, confirmed, or restored by an undo), with `face` (as now)
 # and `before` (its identity snapshot before: officer_id, is_civilian, use_for_recognition).
 face_identity_changed = Signal()
+# Sent by faces.services.processing.department_backfill when it has embedded and searched a
+# department's photos after recognition was enabled, with `department_id`: the videos app then
+# matches its stills as sets (a still is never searched alone).
+department_backfilled = Signal()
 
 
 @receiver(post_delete, sender=Image, dispatch_uid="faces_image_files")

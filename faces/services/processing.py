@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from departments import policy
-from departments.models import RecognitionChange
+from departments.models import Department, RecognitionChange
 from faces.models import Face, Image, MatchSuggestion, RecognitionEvent
 from faces.pipeline.decode import ImageRejected, load_rgb
 from faces.pipeline.detect import detect_faces
@@ -26,6 +26,7 @@ from faces.pipeline.quality import embedding_skip_reason
 from faces.pipeline.search import search_gallery
 from faces.services.grouping import faces_group_later
 from faces.services.labels import image_labels_queue
+from faces.signals import department_backfilled
 
 logger = logging.getLogger(__name__)
 
@@ -293,8 +294,10 @@ def department_backfill(department_id: int, change_id: int | None = None) -> int
     if not policy.recognition_allowed(department_id):
         return 0
     done = 0
+    # A video's stills are left to the videos app (department_backfilled, below): a still is
+    # matched with the rest of its sequence, never searched alone.
     image_ids = (
-        Face.objects.filter(Q(image__department_id=department_id), embedding__isnull=True)
+        Face.objects.filter(Q(image__department_id=department_id), embedding__isnull=True, video_still__isnull=True)
         .values_list("image_id", flat=True)
         .distinct()
     )
@@ -312,4 +315,5 @@ def department_backfill(department_id: int, change_id: int | None = None) -> int
         RecognitionChange.objects.filter(pk=change_id, backfill_done_at__isnull=True).update(
             backfill_done_at=timezone.now()
         )
+    department_backfilled.send(sender=Department, department_id=department_id)
     return done

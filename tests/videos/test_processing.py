@@ -193,3 +193,23 @@ def test_a_video_taken_down_during_its_scan_leaves_no_still_row_or_file(clip, al
     assert not Image.objects.exists() and not Face.objects.exists()
     folders = default_storage.listdir("originals")[0] if default_storage.exists("originals") else []
     assert [f for d in folders for f in default_storage.listdir(f"originals/{d}")[1]] == []  # no still file
+
+
+def test_enabling_recognition_matches_a_videos_stills_as_sets_not_one_by_one(clip, disallowed_department):
+    from faces.services import recognition
+    from faces.services.processing import department_backfill
+
+    video = stored_video(disallowed_department, clip)
+    video_process(video.pk)
+    assert not still_faces(video).filter(embedding__isnull=False).exists()
+    recognition.department_set_recognition(disallowed_department, allowed=True, actor=None, reason="now allowed")
+    officer = factories.gallery_officer(disallowed_department, "obama_2.jpg", last_name="Obama", badge_number="44")
+
+    department_backfill(disallowed_department.pk)
+
+    assert still_faces(video).filter(embedding__isnull=False).count() == 6
+    # One search per sequence, its suggestion on the sequence's best still: never one per still.
+    suggested = MatchSuggestion.objects.filter(face__video_still__sequence__video=video)
+    assert list(suggested.values_list("officer_id", flat=True)) == [officer.pk]
+    best = suggested.get().face.video_still
+    assert best.quality == max(s.quality for s in best.sequence.stills.all())

@@ -93,3 +93,14 @@ def sequence_match(sequence: FaceSequence) -> list[MatchSuggestion] | None:
         return None
     vectors = np.stack([np.asarray(s.face.embedding, dtype=np.float64) for s in stills])
     return face_suggest(stills[0].face, vectors.mean(axis=0))
+
+
+def department_videos_match(department_id: int) -> int:
+    """After recognition was enabled (faces' backfill): embed and match the stills of the
+    department's processed videos, sequence by sequence; returns the sequences searched."""
+    searched = 0
+    for video in Video.objects.filter(department_id=department_id, status=Video.Status.DONE).order_by("pk"):
+        if not policy.recognition_allowed(department_id):
+            break  # turned off again mid-backfill
+        searched += video_embed_and_match(video)
+    return searched

@@ -32,7 +32,11 @@ def open_report_counts(department_ids: Iterable[int] | None = None) -> dict[int,
 
 
 def department_reports(department_id: int, *, open_only: bool) -> QuerySet[ProblemReport]:
-    rows = ProblemReport.objects.filter(department_id=department_id).select_related("face", "officer", "image", "video")
+    rows = (
+        ProblemReport.objects.filter(department_id=department_id)
+        .select_related("face", "officer", "image", "video")
+        .defer("face__embedding")  # a list of reports never needs the descriptor
+    )
     if open_only:
         return rows.filter(status=ProblemReport.Status.OPEN)
     return rows.exclude(status=ProblemReport.Status.OPEN).order_by("-resolved_at", "-id")

@@ -29,8 +29,8 @@ class Takedown(models.Model):
     suggestions_removed = models.PositiveIntegerField(default=0)
     # Counted by the task that deletes the stored files after the commit (faces.tasks).
     files_removed = models.PositiveIntegerField(default=0)
-    # Set when the photo was a still of a video taken down whole (videos.services.takedown),
-    # by the video's former id only: counted with the video there, not as a photo taken down.
+    # Set when the photo was a still of a video (taken down with it, videos.services.takedown, or
+    # alone), by the video's id only: never counted as a photo taken down.
     video_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -91,12 +91,12 @@ def _month(moment: datetime.datetime | None) -> datetime.date:
     return datetime.date(utc.year, utc.month, 1)
 
 
-def _carried_counts(image: Image, face_ids: list[int]) -> Counter[tuple[int, datetime.date, str]]:
-    """What the photo adds to the report's monthly counts: (department id, month, measure) → n."""
+def _carried_counts(image: Image, face_ids: list[int], *, is_still: bool) -> Counter[tuple[int, datetime.date, str]]:
+    """What the photo adds to the report's monthly counts: (department id, month, measure) → n.
+
+    A video's still counts in its video, not as a photo (accountability.selectors_transparency).
+    """
     counts: Counter[tuple[int, datetime.date, str]] = Counter()
-    # A video's still counts in its video, not as a photo (accountability.selectors_transparency);
-    # faces.Face.video_still is the reverse side of videos.SequenceFace, named here only by lookup.
-    is_still = Face.objects.filter(pk__in=face_ids, video_still__isnull=False).exists()
     if image.status == Image.Status.DONE and image.processed_at and not is_still:
         counts[(image.department_id, _month(image.processed_at), PHOTOS_PROCESSED)] += 1
     processed = Face.objects.filter(pk__in=face_ids, processed_at__isnull=False)
@@ -148,7 +148,14 @@ def _take_down(
     if video_id is None:
         notify_takedown(locked.pk)
     _forget_featured(face_ids)
-    carried = _carried_counts(locked, face_ids)
+    # faces.Face.video_still is the reverse side of videos.SequenceFace, named here only by lookup:
+    # a still taken down alone is marked with its video too, so it never counts as a photo.
+    still_of = (
+        Face.objects.filter(pk__in=face_ids, video_still__isnull=False)
+        .values_list("video_still__sequence__video_id", flat=True)
+        .first()
+    )
+    carried = _carried_counts(locked, face_ids, is_still=still_of is not None)
     takedown = Takedown.objects.create(
         image_id=locked.pk,
         department_id=locked.department_id,
@@ -157,7 +164,7 @@ def _take_down(
         faces_removed=len(face_ids),
         embeddings_removed=Face.objects.filter(pk__in=face_ids, embedding__isnull=False).count(),
         suggestions_removed=MatchSuggestion.objects.filter(face_id__in=face_ids).count(),
-        video_id=video_id,
+        video_id=video_id or still_of,
     )
     TakenDownCount.objects.bulk_create(
         TakenDownCount(takedown=takedown, department_id=department_id, month=month, measure=measure, n=n)

@@ -221,10 +221,14 @@ def machine_note() -> str:
 
 
 def replace_section(heading: str, body: str, path: Path = DOC) -> None:
-    """Replace the `## heading` section of the report (or append it), keeping the others."""
+    """Replace the `## heading` section of the report (or append it), keeping the others.
+
+    The generated text ends at the next heading of any level: hand-written `###` subsections
+    under a generated section (a before/after comparison, say) survive a re-run.
+    """
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = f"{heading}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^##+ |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip() + "\n"
     else:

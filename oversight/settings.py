@@ -331,6 +331,12 @@ CELERY_BEAT_SCHEDULE = {
 FACES_DETECTOR = env_str("FACES_DETECTOR", "hog")  # "hog" or "cnn" (dlib mmod)
 FACES_UPSAMPLE = env_int("FACES_UPSAMPLE", 1)
 FACES_DETECT_MAX_SIDE = env_int("FACES_DETECT_MAX_SIDE", 2600)  # docs/benchmarks.md: crowd recall
+# Photos of at least this many pixels (after FACES_DETECT_MAX_SIDE) are detected in two stages: a first
+# pass on the photo scaled to FACES_DETECT_FIRST_SIDE px a side finds the larger faces, which are embedded
+# and searched while the full pass looks for the smaller ones (faces.pipeline.detect.detect_faces_staged;
+# docs/benchmarks.md, "Upload to suggestions"). 0: one pass.
+FACES_DETECT_STAGED_MIN_PIXELS = env_int("FACES_DETECT_STAGED_MIN_PIXELS", 500_000)
+FACES_DETECT_FIRST_SIDE = env_int("FACES_DETECT_FIRST_SIDE", 640)
 FACES_MIN_FACE_PX = env_int("FACES_MIN_FACE_PX", 40)
 FACES_MIN_DETECTOR_SCORE = env_float("FACES_MIN_DETECTOR_SCORE", -0.2)
 # Measured on LFW DevTrain (docs/benchmarks.md, "Accuracy on LFW DevTrain"): each setting's effect

@@ -20,7 +20,7 @@ from departments import policy
 from departments.models import Department, RecognitionChange
 from faces.models import Face, Image, MatchSuggestion, RecognitionEvent
 from faces.pipeline.decode import ImageRejected, load_rgb
-from faces.pipeline.detect import detect_faces
+from faces.pipeline.detect import detect_faces_staged
 from faces.pipeline.embed import compute_embeddings, current_embedding_variant
 from faces.pipeline.quality import embedding_skip_reason
 from faces.pipeline.search import search_gallery
@@ -59,8 +59,10 @@ def image_process(image_id: int, *, search: bool = True) -> str:
 
     1. Claim the row (queued/processing → processing); anything else means done already.
     2. Decode once; an unreadable file ends as `failed` with a readable reason.
-    3. Detect face boxes (always lawful) and store them without duplicates.
-    4. Embed and search for every face still without an embedding — behind the gate.
+    3. Detect face boxes (always lawful; a large photo's larger faces first) and store them
+       without duplicates.
+    4. Embed and search for every face still without an embedding — behind the gate — one
+       detection stage at a time, so the larger faces' suggestions do not wait for the small ones.
        `search=False` embeds only (a headshot import identifies the face itself).
     5. Mark the photo done, then queue its labels (sorting hints: people, face count)
        as a task of their own, so suggestions never wait for them (services/labels.py).
@@ -73,25 +75,31 @@ def image_process(image_id: int, *, search: bool = True) -> str:
     except ImageRejected as exc:
         image_fail(image_id, f"The stored photo could not be decoded: {exc}")
         return "failed"
-    detections = detect_faces(
+    stages = detect_faces_staged(
         rgb,
+        min_pixels=settings.FACES_DETECT_STAGED_MIN_PIXELS,
+        first_side=settings.FACES_DETECT_FIRST_SIDE,
         model=settings.FACES_DETECTOR,
         upsample=settings.FACES_UPSAMPLE,
         max_side=settings.FACES_DETECT_MAX_SIDE,
         fallback=settings.FACES_DETECT_FALLBACK,
         fallback_max_side=settings.FACES_DETECT_FALLBACK_MAX_SIDE,
     )
-    # One statement for all boxes: a box a redelivered or concurrent run stored first is
-    # skipped by the unique_detector_box_per_image constraint (ON CONFLICT DO NOTHING).
-    Face.objects.bulk_create(
-        [
-            Face(image=image, x=d.x, y=d.y, w=d.w, h=d.h, source=Face.Source.DETECTOR, detector_score=d.score)
-            for d in detections
-        ],
-        ignore_conflicts=True,
-    )
-    faces = list(image.faces.filter(embedding__isnull=True))
-    faces_embed_and_search(rgb, image, faces, search=search)
+    handled: set[int] = set()
+    for detections in stages:
+        # One statement for all boxes: a box a redelivered or concurrent run stored first is
+        # skipped by the unique_detector_box_per_image constraint (ON CONFLICT DO NOTHING).
+        Face.objects.bulk_create(
+            [
+                Face(image=image, x=d.x, y=d.y, w=d.w, h=d.h, source=Face.Source.DETECTOR, detector_score=d.score)
+                for d in detections
+            ],
+            ignore_conflicts=True,
+        )
+        # The larger faces' suggestions are written while the full pass still looks for small ones.
+        faces = list(image.faces.filter(embedding__isnull=True).exclude(pk__in=handled))
+        handled.update(face.pk for face in faces)
+        faces_embed_and_search(rgb, image, faces, search=search)
     Image.objects.filter(pk=image_id).update(
         status=Image.Status.DONE, error="", processed_at=timezone.now(), updated_at=timezone.now()
     )

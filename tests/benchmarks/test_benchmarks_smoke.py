@@ -99,6 +99,15 @@ def test_a_section_is_replaced_and_the_others_kept(tmp_path):
     assert doc.read_text() == "# Benchmarks\n\nIntro.\n\n## A\n\nnew a\n\n## B\n\nold b\n\n## C\n\nnew c\n"
 
 
+def test_a_hand_written_subsection_under_a_generated_section_survives_a_re_run(tmp_path):
+    from benchmarks.env import replace_section
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("## A\n\nold a\n\n### Before and after\n\nkept\n\n## B\n\nold b\n")
+    replace_section("## A", "new a", doc)
+    assert doc.read_text() == "## A\n\nnew a\n\n### Before and after\n\nkept\n\n## B\n\nold b\n"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("department", ["disallowed_department", "illinois_department"])
 def test_the_face_recognition_baseline_refuses_a_department_without_recognition(department, request):

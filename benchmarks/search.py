@@ -24,7 +24,7 @@ import numpy as np
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("OVERSIGHT_VAR_DIR", BASE_DIR / "var"))
-HNSW_STRATEGIES = {f"hnsw ef={ef}": ("hnsw", ef) for ef in (40, 100, 200, 400)}
+HNSW_STRATEGIES = {f"hnsw ef={ef}": ("hnsw", ef) for ef in (40, 100, 150, 200, 400)}
 
 
 def _server_url() -> str:
@@ -94,6 +94,24 @@ def _run_queries(queries, strategy: str, ef: int | None, truth: dict[int, list[i
     }, answers
 
 
+def _load_and_build(gallery, args) -> tuple[float, dict]:
+    """COPY the gallery in, then compute the officers' centroids and build their HNSW graph (timed)."""
+    from django.db import connection
+
+    from benchmarks import search_data
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS centroid_hnsw")  # built after the load, timed
+        # The centroids are computed once after the load (timed), not per COPY statement.
+        cursor.execute("ALTER TABLE faces_face DISABLE TRIGGER faces_face_centroids_insert")
+        started = time.perf_counter()
+        search_data.load(cursor, gallery)
+        load_seconds = time.perf_counter() - started
+        cursor.execute("ALTER TABLE faces_face ENABLE TRIGGER faces_face_centroids_insert")
+        build = _build_indexes(cursor, args.m, args.ef_construction)
+    return load_seconds, build
+
+
 def _build_indexes(cursor, m: int, ef_construction: int) -> dict:
     """The officers' centroids from the loaded gallery, then their HNSW graph (both timed, sized)."""
     cursor.execute("SET maintenance_work_mem = '4GB'")
@@ -115,6 +133,64 @@ def _build_indexes(cursor, m: int, ef_construction: int) -> dict:
     hnsw_seconds = time.perf_counter() - started
     for table in ("faces_face", "faces_image", "departments_officer", "faces_officercentroid"):
         cursor.execute(f"VACUUM ANALYZE {table}")
+    return {
+        "hnsw_m": m,
+        "hnsw_ef_construction": ef_construction,
+        "centroid_build_seconds": round(centroid_seconds, 1),
+        "hnsw_build_seconds": round(hnsw_seconds, 1),
+        **_sizes(cursor),
+    }
+
+
+def _department_graphs(enabled: bool) -> dict:
+    """Graphs of their own for the departments above the cut-off, as beat would make them (timed, sized)."""
+    from django.conf import settings
+    from django.db import connection
+
+    from faces.pipeline.search import DEPARTMENT_GRAPH_PREFIX
+    from faces.services.search_graphs import department_graphs_sync
+
+    if not enabled:
+        settings.FACES_SEARCH_DEPARTMENT_GRAPH_MIN_OFFICERS = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '4GB'")
+    started = time.perf_counter()
+    result = department_graphs_sync()
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE faces_officercentroid")
+        cursor.execute(
+            "SELECT coalesce(sum(pg_relation_size(indexrelid)), 0) FROM pg_stat_user_indexes "
+            "WHERE indexrelname LIKE %s",
+            [DEPARTMENT_GRAPH_PREFIX + "%"],
+        )
+        size = int(cursor.fetchone()[0])
+    return {
+        "department_graphs": sorted(result.created + result.kept),
+        "department_graphs_built": result.created,
+        "department_graph_seconds": round(seconds, 1),
+        "department_graph_bytes": size,
+    }
+
+
+def _describe_indexes() -> dict:
+    """What a reused database holds: its graph's parameters and sizes (nothing was built)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'centroid_hnsw'")
+        row = cursor.fetchone()
+        options = dict(option.split("=", 1) for option in (row[0] or [])) if row else {}
+        return {
+            "hnsw_m": options.get("m", "?"),
+            "hnsw_ef_construction": options.get("ef_construction", "?"),
+            "centroid_build_seconds": "reused",
+            "hnsw_build_seconds": "reused",
+            **_sizes(cursor),
+        }
+
+
+def _sizes(cursor) -> dict:
     cursor.execute(
         "SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes "
         "WHERE relname IN ('faces_face', 'faces_image', 'departments_officer', 'faces_officercentroid')"
@@ -128,10 +204,6 @@ def _build_indexes(cursor, m: int, ef_construction: int) -> dict:
     total, heap, centroid_heap, centroids, shared_buffers = cursor.fetchone()
     return {
         "centroids": centroids,
-        "hnsw_m": m,
-        "hnsw_ef_construction": ef_construction,
-        "centroid_build_seconds": round(centroid_seconds, 1),
-        "hnsw_build_seconds": round(hnsw_seconds, 1),
         "hnsw_bytes": sizes.get("centroid_hnsw"),
         "centroid_scan_bytes": sizes.get("centroid_scan"),
         "centroid_heap_bytes": centroid_heap,
@@ -273,12 +345,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200, help="queries per scope")
     parser.add_argument("--exact-max", type=int, default=None, help="planner cut-off (officers with gallery faces)")
     parser.add_argument("--m", type=int, default=32, help="HNSW m of the centroid graph")
-    parser.add_argument("--ef-construction", type=int, default=128, help="HNSW ef_construction of the centroid graph")
+    parser.add_argument("--ef-construction", type=int, default=256, help="HNSW ef_construction of the centroid graph")
     parser.add_argument(
         "--data", choices=("calibrated", "stress"), default="calibrated", help="synthetic gallery (search_data.py)"
     )
     parser.add_argument("--smoke", action="store_true", help="N=2000, 24 queries: seconds")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument(
+        "--no-department-graphs",
+        dest="department_graphs",
+        action="store_false",
+        help="no graph of their own for departments above the cut-off (the design before them)",
+    )
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="measure again on a database kept by an earlier run with the same --n, --data and --seed "
+        "(its indexes as they are now: no load, no build)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     n = 2000 if args.smoke else args.n
@@ -287,8 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     queries = 24 if args.smoke else args.queries
     load_before = os.getloadavg()
     server = _server_url()
-    name = f"oversight_bench_search_{os.getpid()}"
-    _admin(server, f'CREATE DATABASE "{name}"')
+    name = args.reuse or f"oversight_bench_search_{os.getpid()}"
+    if not args.reuse:
+        _admin(server, f'CREATE DATABASE "{name}"')
     os.environ["DATABASE_URL"] = _with_database(server, name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oversight.settings")
     try:
@@ -297,10 +382,10 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connections
 
         connections.close_all()
-        if not args.keep:
+        if not (args.keep or args.reuse):
             _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _print(report)
-    print(f"\nbenchmark database {name} {'kept' if args.keep else 'dropped'}")
+    print(f"\nbenchmark database {name} {'kept' if args.keep or args.reuse else 'dropped'}")
     out = VAR_DIR / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"search-{n}.json").write_text(json.dumps(report, indent=2, default=str))
@@ -318,20 +403,18 @@ def _benchmark(n: int, queries: int, args, load_before) -> dict:
 
     from benchmarks import search_data
 
-    call_command("migrate", verbosity=0)
+    if not args.reuse:
+        call_command("migrate", verbosity=0)
     rng = np.random.default_rng(args.seed + 1)
     started = time.perf_counter()
     gallery = search_data.generate(n, seed=args.seed, data=args.data)
     generate_seconds = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS centroid_hnsw")  # built after the load, timed
-        # The centroids are computed once after the load (timed), not per COPY statement.
-        cursor.execute("ALTER TABLE faces_face DISABLE TRIGGER faces_face_centroids_insert")
-        started = time.perf_counter()
-        search_data.load(cursor, gallery)
-        load_seconds = time.perf_counter() - started
-        cursor.execute("ALTER TABLE faces_face ENABLE TRIGGER faces_face_centroids_insert")
-        build = _build_indexes(cursor, args.m, args.ef_construction)
+    if args.reuse:
+        # The same seed draws the same gallery and the same probes; the database holds that gallery.
+        load_seconds, build = 0.0, _describe_indexes()
+    else:
+        load_seconds, build = _load_and_build(gallery, args)
+    build.update(_department_graphs(args.department_graphs))
     sizes = gallery.gallery_sizes()
     officers = _officer_sizes(gallery)
     exact_max = args.exact_max if args.exact_max is not None else settings.FACES_SEARCH_EXACT_MAX_OFFICERS
@@ -373,7 +456,9 @@ def _print(report: dict) -> None:
         f"{report['centroid_build_seconds']} s ({mib(report['centroid_heap_bytes'])} heap, centroid_scan "
         f"{mib(report['centroid_scan_bytes'])}); HNSW (halfvec, m {report['hnsw_m']}, "
         f"ef_construction {report['hnsw_ef_construction']}) build {report['hnsw_build_seconds']} s, "
-        f"{mib(report['hnsw_bytes'])}; faces heap {mib(report['faces_table_bytes'])}; "
+        f"{mib(report['hnsw_bytes'])}; department graphs {report['department_graphs']} "
+        f"(built {report['department_graphs_built']} in {report['department_graph_seconds']} s, "
+        f"{mib(report['department_graph_bytes'])}); faces heap {mib(report['faces_table_bytes'])}; "
         f"shared_buffers {report['shared_buffers']}; "
         f"loadavg {tuple(round(x, 2) for x in report['loadavg_before'])} → "
         f"{tuple(round(x, 2) for x in report['loadavg_after'])}; planner cut-off "

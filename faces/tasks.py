@@ -24,6 +24,7 @@ from faces.pipeline.label import TransientLabelerError
 from faces.services import headshots, labels
 from faces.services.gate_audit import gate_audit_run
 from faces.services.headshots import HeadshotNotReady
+from faces.services.search_graphs import department_graphs_sync
 from faces.services.notifications import notice_send
 from faces.services.takedown import image_files_remove
 
@@ -162,6 +163,13 @@ def sweep_stuck_images() -> int:
 def gate_audit() -> int:
     """Hourly from beat: find and purge biometric data that crossed the gate (rule 4)."""
     return gate_audit_run(fix=True, ran_by=GateAuditRun.RanBy.BEAT).violations
+
+
+@shared_task(ignore_result=True)
+def sync_search_graphs() -> dict[str, list[int]]:
+    """Hourly from beat: a search graph of its own for each large department (faces/services/search_graphs.py)."""
+    result = department_graphs_sync()
+    return {"created": result.created, "dropped": result.dropped}
 
 
 @shared_task(bind=True, **{**RETRY, "autoretry_for": (*TRANSIENT, HeadshotNotReady)})

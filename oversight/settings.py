@@ -142,10 +142,13 @@ TEMPLATES = [
 EMBEDDED_PGDATA = VAR_DIR / "pgdata"
 DATABASE_URL = env_str("DATABASE_URL")
 USING_EMBEDDED_DATABASE = not DATABASE_URL
+# The embedded server's shared_buffers (applies at its next start, `make stop`): enough to keep the
+# gallery search's graph in memory (oversight/embedded_db.py).
+EMBEDDED_DB_SHARED_BUFFERS = env_str("EMBEDDED_DB_SHARED_BUFFERS", "512MB")
 if USING_EMBEDDED_DATABASE:
     from oversight.embedded_db import embedded_database_url
 
-    DATABASE_URL = embedded_database_url(EMBEDDED_PGDATA)
+    DATABASE_URL = embedded_database_url(EMBEDDED_PGDATA, shared_buffers=EMBEDDED_DB_SHARED_BUFFERS)
 if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (with pgvector)")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
@@ -325,6 +328,8 @@ CELERY_BEAT_SCHEDULE = {
     "gate-audit": {"task": "faces.tasks.gate_audit", "schedule": env_float("GATE_AUDIT_EVERY_SECONDS", 3600.0)},
     "prune-roster-previews": {"task": "departments.tasks.prune_roster_previews", "schedule": 6 * 3600.0},
     "sweep-stuck-videos": {"task": "videos.tasks.sweep_stuck_videos", "schedule": 60.0},
+    # Graphs of their own for the largest departments' gallery searches (faces.services.search_graphs).
+    "search-graphs": {"task": "faces.tasks.sync_search_graphs", "schedule": 3600.0},
 }
 
 # --- Face pipeline ----------------------------------------------------------------
@@ -423,7 +428,13 @@ REVIEW_SKIP_SECONDS = env_int("REVIEW_SKIP_SECONDS", 24 * 3600)
 # officers' centroids up to this many officers with gallery faces in scope, HNSW on the
 # centroids with this ef_search above it. Speed/recall only, never the gate.
 FACES_SEARCH_EXACT_MAX_OFFICERS = env_int("FACES_SEARCH_EXACT_MAX_OFFICERS", 20_000)
-FACES_SEARCH_EF_SEARCH = env_int("FACES_SEARCH_EF_SEARCH", 200)
+FACES_SEARCH_EF_SEARCH = env_int("FACES_SEARCH_EF_SEARCH", 150)
+# A department with more officers with gallery faces than this gets an HNSW graph of its own (a partial
+# index, faces.services.search_graphs; `manage.py search_graphs`, hourly by beat), and loses it below half.
+# 0: none. Defaults to the exact scan's cut-off: above it a department's search would walk the graph of all.
+FACES_SEARCH_DEPARTMENT_GRAPH_MIN_OFFICERS = env_int(
+    "FACES_SEARCH_DEPARTMENT_GRAPH_MIN_OFFICERS", FACES_SEARCH_EXACT_MAX_OFFICERS
+)
 # Region of the Rekognition labeler; empty falls back to AWS_REGION, then us-east-1.
 FACES_REKOGNITION_REGION = env_str("FACES_REKOGNITION_REGION", "")
 

@@ -27,6 +27,7 @@ Search, in three steps (docs/benchmarks.md, "Gallery search at scale" has the me
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -54,7 +55,7 @@ class OfficerMatch:
 # The shortlist is wider than what is shown: the graph's relaxed order is approximate, and the
 # re-ranking from live faces decides the final order (docs/benchmarks.md).
 CANDIDATE_OFFICERS = 20
-STRATEGIES = ("auto", "exact", "hnsw")
+STRATEGIES = ("auto", "exact", "hnsw", "department")
 # The plan's cut-off (FACES_SEARCH_EXACT_MAX_OFFICERS) and HNSW's ef_search (FACES_SEARCH_EF_SEARCH)
 # are settings, read at call time so a deployment, a test or a benchmark can change them.
 # Gallery sizes only steer the plan (speed/recall), never the gate: a short cache is fine.
@@ -70,6 +71,16 @@ _NOMINEE = """
 _NEAREST_HNSW = f"""
     SELECT c.officer_id FROM faces_officercentroid c
     WHERE {_NOMINEE}
+    ORDER BY c.centroid::halfvec(128) <-> %(probe)s::halfvec(128)
+    LIMIT %(k)s
+"""
+
+# One large department with a graph of its own (faces.services.search_graphs): the literal
+# `department_id = N` is what lets the planner use that partial index.
+_NEAREST_DEPARTMENT = """
+    SELECT c.officer_id FROM faces_officercentroid c
+    WHERE c.department_id = %(department)s AND c.variant IN (%(variant)s, '')
+    AND NOT (c.officer_id = ANY(%(exclude_officers)s))
     ORDER BY c.centroid::halfvec(128) <-> %(probe)s::halfvec(128)
     LIMIT %(k)s
 """
@@ -110,12 +121,39 @@ _AGGREGATE = """
 """
 
 
+# Partial HNSW indexes of one department each, made by faces.services.search_graphs.
+DEPARTMENT_GRAPH_PREFIX = "centroid_hnsw_dept_"
+
+
+def department_graph_name(department_id: int) -> str:
+    return f"{DEPARTMENT_GRAPH_PREFIX}{int(department_id)}"
+
+
+def department_graphs() -> dict[int, bool]:
+    """The departments that have a graph, and whether it is valid (an interrupted build is not)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'faces_officercentroid' AND c.relname LIKE %s",
+            [DEPARTMENT_GRAPH_PREFIX + "%"],
+        )
+        rows = cursor.fetchall()
+    graphs = {}
+    for name, valid in rows:
+        match = re.fullmatch(rf"{DEPARTMENT_GRAPH_PREFIX}(\d+)", name)
+        if match:
+            graphs[int(match.group(1))] = bool(valid)
+    return graphs
+
+
 class _GallerySizes:
-    """Officers with gallery faces per department (centroid rows), refreshed at most every TTL seconds."""
+    """Officers with gallery faces per department (centroid rows), and which departments have a
+    graph of their own, refreshed at most every TTL seconds."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sizes: dict[int, int] = {}
+        self._graphs: frozenset[int] = frozenset()
         self._loaded_at = float("-inf")
         self.stale = 0  # gallery faces whose embedding variant is not the current one
 
@@ -125,36 +163,48 @@ class _GallerySizes:
 
     def total(self, department_ids: Iterable[int]) -> int:
         with self._lock:
-            if time.monotonic() - self._loaded_at > GALLERY_SIZES_TTL_SECONDS:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT department_id, count(*) FILTER (WHERE variant IN (%s, '')), "
-                        "coalesce(sum(face_count) FILTER (WHERE variant NOT IN (%s, '')), 0) "
-                        "FROM faces_officercentroid GROUP BY department_id",
-                        [current_embedding_variant()] * 2,
-                    )
-                    rows = cursor.fetchall()
-                self._sizes = {int(d): int(n) for d, n, _stale in rows}
-                self.stale = sum(int(stale) for _d, _n, stale in rows)
-                if self.stale:
-                    # Not silently wrong (the search skips them) but silently incomplete: say so.
-                    logger.warning(
-                        "%d gallery faces have embeddings of another variant than %s and are not searched; "
-                        "run `manage.py reprocess --stale-embeddings`.",
-                        self.stale,
-                        current_embedding_variant(),
-                    )
-                self._loaded_at = time.monotonic()
+            self._refresh()
             return sum(self._sizes.get(pk, 0) for pk in department_ids)
+
+    def has_graph(self, department_id: int) -> bool:
+        with self._lock:
+            self._refresh()
+            return department_id in self._graphs
+
+    def _refresh(self) -> None:
+        if time.monotonic() - self._loaded_at > GALLERY_SIZES_TTL_SECONDS:
+            self._graphs = frozenset(d for d, valid in department_graphs().items() if valid)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT department_id, count(*) FILTER (WHERE variant IN (%s, '')), "
+                    "coalesce(sum(face_count) FILTER (WHERE variant NOT IN (%s, '')), 0) "
+                    "FROM faces_officercentroid GROUP BY department_id",
+                    [current_embedding_variant()] * 2,
+                )
+                rows = cursor.fetchall()
+            self._sizes = {int(d): int(n) for d, n, _stale in rows}
+            self.stale = sum(int(stale) for _d, _n, stale in rows)
+            if self.stale:
+                # Not silently wrong (the search skips them) but silently incomplete: say so.
+                logger.warning(
+                    "%d gallery faces have embeddings of another variant than %s and are not searched; "
+                    "run `manage.py reprocess --stale-embeddings`.",
+                    self.stale,
+                    current_embedding_variant(),
+                )
+            self._loaded_at = time.monotonic()
 
 
 gallery_sizes = _GallerySizes()
 
 
 def plan_search(scope: Sequence[int], *, exact_max_officers: int | None = None) -> str:
-    """ "exact" when the scope's officers are few enough to scan, else "hnsw"."""
+    """ "exact" when the scope's officers are few enough to scan; else "department" for one
+    department with a graph of its own, "hnsw" (the graph of every officer) otherwise."""
     cut_off = settings.FACES_SEARCH_EXACT_MAX_OFFICERS if exact_max_officers is None else exact_max_officers
-    return "exact" if gallery_sizes.total(scope) <= cut_off else "hnsw"
+    if gallery_sizes.total(scope) <= cut_off:
+        return "exact"
+    return "department" if len(scope) == 1 and gallery_sizes.has_graph(scope[0]) else "hnsw"
 
 
 def _vector_literal(vector: Sequence[float] | np.ndarray) -> str:
@@ -187,9 +237,11 @@ def search_gallery(
         return []
     if strategy == "auto":
         strategy = plan_search(scope)
-    nearest = _NEAREST_EXACT if strategy == "exact" else _NEAREST_HNSW
+    if strategy == "department" and len(scope) != 1:
+        raise ValueError("the department strategy searches exactly one department")
+    nearest = {"exact": _NEAREST_EXACT, "hnsw": _NEAREST_HNSW, "department": _NEAREST_DEPARTMENT}[strategy]
     with transaction.atomic(), connection.cursor() as cursor:
-        if strategy == "hnsw":
+        if strategy != "exact":
             cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search or settings.FACES_SEARCH_EF_SEARCH)}")
         cursor.execute(
@@ -197,6 +249,7 @@ def search_gallery(
             {
                 "probe": _vector_literal(vector),
                 "scope": scope,
+                "department": scope[0],
                 "exclude_image": exclude_image_id or 0,
                 "exclude_officers": [int(o) for o in exclude_officer_ids],
                 "k": max(CANDIDATE_OFFICERS, 4 * limit),

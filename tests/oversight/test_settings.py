@@ -42,13 +42,15 @@ def test_the_app_starts_on_the_embedded_default_with_no_environment(tmp_path):
                 "from django.db import connection as c; c.ensure_connection();"
                 "cur=c.cursor(); cur.execute(\"select extversion from pg_extension where extname='vector'\");"
                 "print('VECTOR', cur.fetchone()[0]); cur.execute('show data_directory');"
-                "print('DATADIR', cur.fetchone()[0])",
+                "print('DATADIR', cur.fetchone()[0]); cur.execute('show shared_buffers');"
+                "print('SHARED_BUFFERS', cur.fetchone()[0])",
             ],
             env,
         )
         assert probe.returncode == 0, probe.stderr[-2000:]
         assert "VECTOR 0.8" in probe.stdout
         assert f"DATADIR {var / 'pgdata'}" in probe.stdout
+        assert "SHARED_BUFFERS 512MB" in probe.stdout  # the search's graph fits (oversight/embedded_db.py)
         assert (var / "pgdata" / "PG_VERSION").exists()
         assert (var / "secret_key").exists()
     finally:
@@ -118,6 +120,27 @@ def test_the_navigation_offers_review_only_to_volunteers(role, shown, users):
     page = client_for(users[role]).get("/")
     assert page.status_code == 200
     assert (b'href="/review/"' in page.content) is shown
+
+
+def test_the_embedded_servers_tuning_file_is_included_once_and_rewritten_on_change(tmp_path):
+    from oversight.embedded_db import TUNING_FILE, write_tuning
+
+    (tmp_path / "postgresql.conf").write_text("port = 5432\n")
+    write_tuning(tmp_path, shared_buffers="1GB")
+    write_tuning(tmp_path, shared_buffers="256MB")
+    assert (tmp_path / "postgresql.conf").read_text().count(f"include_if_exists = '{TUNING_FILE}'") == 1
+    assert "shared_buffers = '256MB'" in (tmp_path / TUNING_FILE).read_text()
+    write_tuning(tmp_path)
+    assert "shared_buffers = '512MB'" in (tmp_path / TUNING_FILE).read_text()
+
+
+@pytest.mark.parametrize("value", ["lots", "512", "1GB'; fsync = off; '", "-1MB"])
+def test_a_shared_buffers_value_that_is_not_a_size_is_refused(tmp_path, value):
+    from oversight.embedded_db import write_tuning
+
+    (tmp_path / "postgresql.conf").write_text("")
+    with pytest.raises(ValueError, match="EMBEDDED_DB_SHARED_BUFFERS"):
+        write_tuning(tmp_path, shared_buffers=value)
 
 
 def test_the_embedded_database_starts_from_a_checkout_too_deep_for_a_unix_socket_path(tmp_path):

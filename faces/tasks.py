@@ -24,8 +24,8 @@ from faces.pipeline.label import TransientLabelerError
 from faces.services import headshots, labels
 from faces.services.gate_audit import gate_audit_run
 from faces.services.headshots import HeadshotNotReady
-from faces.services.search_graphs import department_graphs_sync
 from faces.services.notifications import notice_send
+from faces.services.search_graphs import department_graphs_sync
 from faces.services.takedown import image_files_remove
 
 logger = logging.getLogger(__name__)

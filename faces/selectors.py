@@ -344,6 +344,20 @@ def roster_values(field: str, department: Department | None = None) -> list[str]
     return list(officers.order_by(field).values_list(field, flat=True).distinct())
 
 
+def _visible(suggestions: QuerySet[MatchSuggestion]) -> QuerySet[MatchSuggestion]:
+    """The gate of visible_suggestions and visible_suggestions_by_face, shared so the two cannot drift.
+
+    Pending only, and both ends of the gate read from the database now: the department of
+    the face's photo and that of the suggested officer must allow recognition.
+    """
+    return (
+        suggestions.filter(status=MatchSuggestion.Status.PENDING)
+        .filter(allowed_departments_q("face__image__department__"))
+        .filter(allowed_departments_q("officer__department__"))
+        .select_related("officer", "officer__featured_face")
+    )
+
+
 def visible_suggestions(face: Face) -> QuerySet[MatchSuggestion]:
     """Pending suggestions a volunteer may see and act on for this face: none unless recognition is allowed now.
 
@@ -351,14 +365,21 @@ def visible_suggestions(face: Face) -> QuerySet[MatchSuggestion]:
     officer's department must allow recognition at this moment. The dashboard shows these,
     and faces.services.review refuses to confirm or reject any other.
     """
-    if not recognition_allowed(face.image.department_id):
-        return MatchSuggestion.objects.none()
-    return (
-        MatchSuggestion.objects.filter(face=face, status=MatchSuggestion.Status.PENDING)
-        .filter(allowed_departments_q("officer__department__"))
-        .select_related("officer", "officer__featured_face")
-        .order_by("rank", "distance")
-    )
+    return _visible(MatchSuggestion.objects.filter(face=face)).order_by("rank", "distance")
+
+
+def visible_suggestions_by_face(faces: Iterable[Face]) -> dict[int, list[MatchSuggestion]]:
+    """visible_suggestions() of many faces in one query: face id → its suggestions, in the same
+    order (faces with none are absent). For pages listing many faces, such as a video sequence."""
+    face_ids = {face.pk for face in faces}
+    if not face_ids:
+        return {}
+    by_face: dict[int, list[MatchSuggestion]] = {}
+    for suggestion in _visible(MatchSuggestion.objects.filter(face_id__in=face_ids)).order_by(
+        "face_id", "rank", "distance"
+    ):
+        by_face.setdefault(suggestion.face_id, []).append(suggestion)
+    return by_face
 
 
 def last_gate_audit() -> GateAuditRun | None:

@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from departments.models import Department
 from faces.models import MatchSuggestion
-from faces.selectors import visible_suggestions
+from faces.selectors import visible_suggestions_by_face
 from videos.models import FaceSequence, SequenceFace, Video
 
 # A still whose face nobody has identified or marked "not an officer" yet.
@@ -72,12 +72,12 @@ def sequence_suggestions(stills: Iterable[SequenceFace]) -> list[MatchSuggestion
     Only what faces.selectors.visible_suggestions lets people see now: nothing unless both the
     video's and the officer's departments allow recognition.
     """
+    undecided = [still.face for still in stills if still.face.officer_id is None and not still.face.is_civilian]
+    by_face = visible_suggestions_by_face(undecided)
     best: dict[int, MatchSuggestion] = {}
-    for still in stills:
-        face = still.face
-        if face.officer_id is not None or face.is_civilian:
-            continue
-        for suggestion in visible_suggestions(face):
+    # Stills in their order, each face's suggestions in theirs: a tie in distance keeps the same one.
+    for face in undecided:
+        for suggestion in by_face.get(face.pk, []):
             kept = best.get(suggestion.officer_id)
             if kept is None or suggestion.distance < kept.distance:
                 best[suggestion.officer_id] = suggestion

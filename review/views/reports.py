@@ -27,7 +27,12 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "department": department,
         "open_reports": [
-            (r, selectors.subject_label(r.image, r.face, r.officer, r.video))
+            (
+                r,
+                selectors.subject_label(
+                    r.image, r.face, r.officer, r.video, face_number_in_photo=r.face_number_in_photo
+                ),
+            )
             for r in selectors.department_reports(department.pk, open_only=True)
         ],
         "resolved_reports": selectors.department_reports(department.pk, open_only=False)[:RESOLVED_SHOWN],

@@ -14,8 +14,14 @@ from django.utils import timezone
 from accounts.models import Profile, Role
 from departments.models import Officer
 from faces.models import Face, Image, MatchSuggestion
-from faces.selectors import HIDDEN_SUGGESTIONS_STATE, SUGGESTION_WORDING
+from faces.selectors import (
+    HIDDEN_SUGGESTIONS_STATE,
+    SUGGESTION_WORDING,
+    visible_suggestions,
+    visible_suggestions_by_face,
+)
 from tests import factories
+from tests.api.test_decision_path import behind_the_gates_back
 from tests.conftest import client_for, photo
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +306,42 @@ def test_a_volunteer_reads_suggestions_for_every_face_of_a_collage(allowed_depar
     image, _ = _collage(Client(), allowed_department, faces=8)
     assert _names_in(_page(client_for(users["volunteer"]), image), 8) == set(range(8))
     assert _names_in(_api(client_for(users["volunteer"]), image)[0], 8) == set(range(8))
+
+
+# --- The review gate, for one face or many at once ---------------------------------------------
+def _faces_with_suggestions(department, count: int) -> list[Face]:
+    """`count` faces, each on its own photo of `department`, with two pending suggestions."""
+    faces = []
+    for n in range(count):
+        face = factories.face(factories.image(department, status=Image.Status.DONE))
+        for rank in (1, 2):
+            factories.suggestion(face, factories.officer(department), distance=0.3 + rank / 10 + n / 100, rank=rank)
+        faces.append(face)
+    return faces
+
+
+def test_many_faces_read_the_same_visible_suggestions_as_one_face_at_a_time(allowed_department, disallowed_department):
+    shown, officer_off = _faces_with_suggestions(allowed_department, 2)
+    photo_off = factories.face(factories.image(disallowed_department, status=Image.Status.DONE))
+    with behind_the_gates_back():  # the triggers would withdraw these: only the selectors' gate is left to hide them
+        factories.suggestion(photo_off, factories.officer(allowed_department), distance=0.1)
+        factories.suggestion(officer_off, factories.officer(disallowed_department), distance=0.1, rank=3)
+    faces = [shown, photo_off, officer_off]
+    assert MatchSuggestion.objects.filter(face__in=faces, status=MatchSuggestion.Status.PENDING).count() == 6
+
+    by_face = visible_suggestions_by_face(faces)
+    assert by_face == {f.pk: list(visible_suggestions(f)) for f in faces if visible_suggestions(f).exists()}
+    assert set(by_face) == {shown.pk, officer_off.pk}  # nothing for the photo of a department without recognition
+    assert [s.rank for s in by_face[officer_off.pk]] == [1, 2]  # nor for the officer of one
+    assert visible_suggestions_by_face([]) == {}
+
+
+def test_visible_suggestions_of_many_faces_take_one_query_however_many_faces(
+    allowed_department, django_assert_num_queries
+):
+    one, five = _faces_with_suggestions(allowed_department, 1), _faces_with_suggestions(allowed_department, 5)
+    with django_assert_num_queries(1):
+        assert len(visible_suggestions_by_face(one)) == 1
+    with django_assert_num_queries(1):
+        by_face = visible_suggestions_by_face(five)
+    assert sorted(by_face) == sorted(f.pk for f in five) and all(len(items) == 2 for items in by_face.values())

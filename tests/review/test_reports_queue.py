@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accountability.errors import ReportAlreadyResolved, ReportError
 from accountability.models import ProblemReport
+from accountability.selectors import face_number
 from accountability.services import report_create
 from faces.models import Decision, Face, Image, Takedown
 from faces.renditions import public_rendition_bytes, rendition_key
 from oversight.exceptions import NotPermitted
 from review.services.reports import report_resolve
+from tests import factories
 from tests.accountability.conftest import make_scene
 from tests.conftest import client_for
 
@@ -76,6 +80,41 @@ def test_the_list_shows_open_reports_and_recently_resolved_ones(users, report):
     assert f"Report {report.pk}" in client.get(url).content.decode().split("Recently resolved")[0]
     report_resolve(report, outcome="dismissed", reason="Not a problem.", actor=users["coordinator"])
     assert f"Report {report.pk}" in client.get(url).content.decode().split("Recently resolved")[1]
+
+
+def _face_reports(department, count: int) -> list[ProblemReport]:
+    """`count` open reports, each on a later face of a photo of three faces (a photo per three reports)."""
+    reports = []
+    for n in range(count):
+        if n % 3 == 0:
+            photo = factories.image(department, status=Image.Status.DONE)
+            faces = [factories.face(photo, x=10 + 70 * i) for i in range(3)]
+        reports.append(report_create(kind="not_an_officer", face=faces[2 - n % 3]))
+    return reports
+
+
+def test_the_list_names_each_reported_face_by_its_number_in_its_photo(users, allowed_department):
+    reports = _face_reports(allowed_department, 4)
+    photo_report = report_create(kind="other", image=reports[0].image)
+    page = client_for(users["coordinator"]).get(reverse("review_reports", args=[allowed_department.slug]))
+    labels = [label for _, label in page.context["open_reports"]]
+    expected = [f"Face {face_number(r.face)} in photo {r.face.image_id}" for r in reports]
+    assert labels == [*expected, f"Photo {photo_report.image_id}"]
+    assert [label.split(" in ")[0] for label in expected] == ["Face 3", "Face 2", "Face 1", "Face 3"]
+    assert all(label in page.content.decode() for label in labels)
+
+
+def test_the_list_takes_the_same_queries_for_one_report_as_for_five(users, allowed_department):
+    client = client_for(users["coordinator"])
+    url = reverse("review_reports", args=[allowed_department.slug])
+    client.get(url)  # a session's first page may do more than the next ones
+    _face_reports(allowed_department, 1)
+    with CaptureQueriesContext(connection) as for_one:
+        assert client.get(url).content.decode().count(" in photo ") == 1
+    _face_reports(allowed_department, 4)
+    with CaptureQueriesContext(connection) as for_five:
+        assert client.get(url).content.decode().count(" in photo ") == 5
+    assert len(for_five.captured_queries) == len(for_one.captured_queries)
 
 
 # --- Outcomes ---------------------------------------------------------------------------------

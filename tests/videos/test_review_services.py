@@ -4,13 +4,17 @@ unchanged, refusals like a face's, and splitting a sequence that joined two peop
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from faces.models import Decision, Face, MatchSuggestion
+from faces.models import Decision, Face, Image, MatchSuggestion
+from faces.selectors import visible_suggestions
 from faces.services.review import AlreadyDecided, ReviewError, SuggestionUnavailable, face_identify
 from oversight.exceptions import NotPermitted
 from review.selectors import department_queues, identify_queue, sort_queue
 from review.services import decision_undo
 from tests import factories
+from tests.api.test_decision_path import behind_the_gates_back
 from tests.videos import sequences as make
 from videos.models import FaceSequence, SequenceFace
 from videos.selectors import video_page_data
@@ -73,6 +77,52 @@ def test_a_suggestion_hidden_by_the_gate_cannot_be_confirmed_for_a_sequence(user
     with pytest.raises(SuggestionUnavailable):
         sequence_identify(seq, officer=elsewhere, suggestion=suggestion, actor=users["volunteer"])
     assert not Decision.objects.exists()
+
+
+def test_the_gate_hides_a_sequences_suggestions_even_left_pending_behind_its_back(seq, officer, disallowed_department):
+    # The triggers would withdraw both at once; with them off, only the selectors' gate hides them.
+    first, second, third = make.still_faces(seq)
+    shown = factories.suggestion(first, officer, distance=0.4)
+    with behind_the_gates_back():
+        factories.suggestion(second, factories.officer(disallowed_department), distance=0.2)
+        Image.objects.filter(pk=third.image_id).update(department=disallowed_department)
+        factories.suggestion(third, factories.officer(seq.video.department), distance=0.1)
+    assert MatchSuggestion.objects.filter(status=MatchSuggestion.Status.PENDING).count() == 3
+    assert sequence_suggestions(sequence_stills(seq)) == [shown]
+
+
+def _one_still_at_a_time(stills: list[SequenceFace]) -> list[MatchSuggestion]:
+    """What sequence_suggestions returned when it asked visible_suggestions still by still."""
+    best: dict[int, MatchSuggestion] = {}
+    for still in stills:
+        if still.face.officer_id is None and not still.face.is_civilian:
+            for suggestion in visible_suggestions(still.face):
+                if suggestion.officer_id not in best or suggestion.distance < best[suggestion.officer_id].distance:
+                    best[suggestion.officer_id] = suggestion
+    return sorted(best.values(), key=lambda s: (s.distance, s.pk))
+
+
+def test_a_sequences_suggestions_take_the_same_queries_for_one_still_as_for_five(
+    users, allowed_department, officer, django_assert_num_queries
+):
+    def suggested(stills: int) -> list[SequenceFace]:
+        made = make.sequence(allowed_department, ("obama_1.jpg",) * stills)
+        for n, face in enumerate(make.still_faces(made)):
+            factories.suggestion(face, officer, distance=0.4)  # a tie on every still: the first still's is kept
+            factories.suggestion(face, factories.officer(allowed_department), distance=0.5 - n / 100, rank=2)
+        return sequence_stills(made)
+
+    one, five = suggested(1), suggested(5)
+    face_identify(five[2].face, officer=officer, actor=users["volunteer"])  # a decided still is left out
+    five = sequence_stills(five[0].sequence)
+    with CaptureQueriesContext(connection) as for_one:
+        assert len(sequence_suggestions(one)) == 2
+    with django_assert_num_queries(len(for_one.captured_queries)):
+        found = sequence_suggestions(five)
+    assert len(for_one.captured_queries) == 1
+    assert found == _one_still_at_a_time(five)
+    assert found[0] == MatchSuggestion.objects.get(face=five[0].face, officer=officer)
+    assert len(found) == 5  # the officer once, and the four undecided stills' other officers
 
 
 def test_a_suggestion_of_another_sequence_is_refused(users, seq, officer, allowed_department):

@@ -323,20 +323,49 @@ class IdentificationResult:
     centroid_shortlist_best: float = float("nan")
     best_shortlist_centroid: float = float("nan")  # what search_gallery does (nominate by face, rank by centroid)
     shortlist: int = 0
+    # The issue's protocol read strictly ("every identity in the gallery, `gallery_size` photos each"):
+    # an identity with at most `gallery_size` photos is all gallery (a distractor, no probe), so every
+    # probe's identity has a full gallery. The rates above also probe identities with one photo short.
+    full_gallery_probes: int = 0
+    full_gallery_centroid: float = float("nan")
+    full_gallery_best_distance: float = float("nan")
 
 
 def identify(identities: dict[str, list[np.ndarray]], *, gallery_size: int, shortlist: int = 5) -> IdentificationResult:
-    """Rank-1 identification: each identity's first `gallery_size` images form the gallery
-    (identities with a single image stay in it as distractors), the rest are probes.
+    """Rank-1 identification, under two readings of "each identity's first `gallery_size` images
+    form the gallery, the rest are probes":
+
+    - every identity with a second image gives a probe: an identity of n <= `gallery_size`
+      images keeps n - 1 in the gallery (a single image stays as a distractor);
+    - full galleries: an identity of at most `gallery_size` images is all gallery, so only
+      identities with more give probes, each against a gallery of `gallery_size` photos.
     """
+    some = _rank1(identities, keep=lambda n: max(1, min(gallery_size, n - 1)), shortlist=shortlist)
+    full = _rank1(identities, keep=lambda n: min(gallery_size, n), shortlist=shortlist)
+    return IdentificationResult(
+        identities=some["identities"],
+        gallery_images=some["gallery_images"],
+        probes=some["probes"],
+        best_distance=some["best"],
+        centroid=some["centroid"],
+        centroid_shortlist_best=some["centroid_best"],
+        best_shortlist_centroid=some["best_centroid"],
+        shortlist=shortlist,
+        full_gallery_probes=full["probes"],
+        full_gallery_centroid=full["centroid"],
+        full_gallery_best_distance=full["best"],
+    )
+
+
+def _rank1(identities: dict[str, list[np.ndarray]], *, keep, shortlist: int) -> dict:
     gallery: dict[str, np.ndarray] = {}
     probes: list[tuple[str, np.ndarray]] = []
     for identity, vectors in identities.items():
         if not vectors:
             continue
-        keep = max(1, min(gallery_size, len(vectors) - 1))
-        gallery[identity] = np.stack(vectors[:keep]).astype(np.float64)
-        probes.extend((identity, v.astype(np.float64)) for v in vectors[keep:])
+        kept = keep(len(vectors))
+        gallery[identity] = np.stack(vectors[:kept]).astype(np.float64)
+        probes.extend((identity, v.astype(np.float64)) for v in vectors[kept:])
     names = list(gallery)
     centroids = np.stack([gallery[n].mean(axis=0) for n in names]) if names else np.empty((0, 128))
     hits = {"best": 0, "centroid": 0, "centroid_best": 0, "best_centroid": 0}
@@ -351,17 +380,5 @@ def identify(identities: dict[str, list[np.ndarray]], *, gallery_size: int, shor
         by_best = np.argsort(best, kind="stable")[:shortlist]
         hits["best_centroid"] += int(by_best[np.argmin(centroid[by_best])]) == truth
     n = len(probes)
-
-    def rate(key: str) -> float:
-        return hits[key] / n if n else float("nan")
-
-    return IdentificationResult(
-        identities=len(names),
-        gallery_images=sum(len(g) for g in gallery.values()),
-        probes=n,
-        best_distance=rate("best"),
-        centroid=rate("centroid"),
-        centroid_shortlist_best=rate("centroid_best"),
-        best_shortlist_centroid=rate("best_centroid"),
-        shortlist=shortlist,
-    )
+    rates = {key: (count / n if n else float("nan")) for key, count in hits.items()}
+    return {"identities": len(names), "gallery_images": sum(len(g) for g in gallery.values()), "probes": n, **rates}

@@ -131,8 +131,12 @@ def upload_video(page, site, department, path: Path) -> Video:
     return video
 
 
-def watch_until_done(page, site, video: Video) -> list[dict]:
-    """Wait for "Done" and the public video, on the same page (no reload); the states it showed."""
+def watch_until_done(page, site, video: Video, *, moves: bool = True) -> list[dict]:
+    """Wait for "Done" and the public video, on the same page (no reload); the states it showed.
+
+    `moves`: the bar must show at least two values on the way. A clip processed faster than the
+    page's 1.5 s poll (Illinois: no descriptors) can go from 0 to done between two polls.
+    """
     page.evaluate("window.__sameDocument = true")
     try:
         expect(page.locator("#status-label")).to_have_text("Done", timeout=PROCESSING_TIMEOUT)
@@ -154,7 +158,8 @@ def watch_until_done(page, site, video: Video) -> list[dict]:
     shown = [s for s in states if s["visible"]]
     assert all(re.fullmatch(r"Starting…|\d+ of \d+ frames \(\d+%\)", s["text"]) for s in shown), states
     values = [s["value"] for s in shown]
-    assert len(set(values)) >= 2 and values == sorted(values), states  # it moved, never back
+    assert values == sorted(values), states  # never back
+    assert len(set(values)) >= 2 or not moves, states  # it moved
     assert last["value"] == last["max"] == round(SECONDS * FPS), states  # every frame read
     return states
 
@@ -228,7 +233,7 @@ def test_a_clip_is_uploaded_followed_and_its_gallery_officer_confirmed_and_illin
     # The same pictures, uploaded to an Illinois department: sequences and a blurred public video…
     page.context.clear_cookies()
     chicago = upload_video(page, real_site, illinois_department, same_clip_again)
-    watch_until_done(page, real_site, chicago)
+    watch_until_done(page, real_site, chicago, moves=False)
     expect(page.locator(".sequence-item")).to_have_count(2)
     screenshot("video-e2e-illinois-page-1280", 1280)
     chicago.refresh_from_db()

@@ -95,3 +95,20 @@ def test_a_shortlist_of_one_is_the_first_score_alone():
     identities = {"a": [pad(0.0), pad(0.2), pad(0.05)], "b": [pad(1.0), pad(1.2), pad(1.1)]}
     result = evaluation.identify(identities, gallery_size=2, shortlist=1)
     assert (result.centroid_shortlist_best, result.best_shortlist_centroid) == (result.centroid, result.best_distance)
+
+
+def test_full_galleries_probe_only_identities_with_more_photos_than_the_gallery_holds():
+    # "c" has two photos: one gallery photo and a probe in the first reading; all gallery (a
+    # distractor with two photos) when every gallery must be full. Its probe is the one the
+    # first reading gets wrong (nearer "a"'s centroid than its own single photo).
+    identities = {
+        "a": [pad(0.0), pad(0.2), pad(0.1)],
+        "b": [pad(1.0), pad(1.2), pad(1.1)],
+        "c": [pad(0.5), pad(0.14)],
+        "d": [pad(3.0)],
+    }
+    result = evaluation.identify(identities, gallery_size=2)
+    assert (result.probes, result.centroid) == (3, pytest.approx(2 / 3))
+    assert result.full_gallery_probes == 2
+    # "c"'s photo at 0.14 is now a distractor nearer "a"'s probe than "a"'s own photos: best-photo falls for it.
+    assert (result.full_gallery_centroid, result.full_gallery_best_distance) == (1.0, 0.5)

@@ -199,6 +199,11 @@ class Command(BaseCommand):
                 f"photo {i['centroid_shortlist_best']:.4f}, best-photo shortlist ranked by centroid "
                 f"{i['best_shortlist_centroid']:.4f}"
             )
+            out(
+                f"Rank-1 with full galleries ({i['full_gallery_probes']} probes, each against a full gallery of its "
+                "identity; identities with no more photos than the gallery size are all gallery): "
+                f"centroid {i['full_gallery_centroid']:.4f}, best-distance {i['full_gallery_best_distance']:.4f}"
+            )
         t = report["timing"]
         if t["faces_embedded"]:
             out(

@@ -126,9 +126,9 @@ def test_the_department_strategy_searches_exactly_one_department(allowed_departm
 def test_the_command_says_what_it_did(allowed_department, capsys):
     gallery(allowed_department, 6)
     call_command("search_graphs", "--dry-run")
-    assert "1 would be created" in capsys.readouterr().out
+    assert f"would create [{allowed_department.pk}]; would drop none" in capsys.readouterr().out
     call_command("search_graphs")
-    assert f"1 were created [{allowed_department.pk}]" in capsys.readouterr().out
+    assert f"created [{allowed_department.pk}]; dropped none; kept none." in capsys.readouterr().out
     assert department_graphs() == {allowed_department.pk: True}
 
 

@@ -24,8 +24,8 @@ class Command(BaseCommand):
         if result.skipped:
             self.stdout.write("Another sync of the search graphs is running; nothing done.")
             return
-        verb = "would be" if options["dry_run"] else "were"
+        create, drop = ("would create", "would drop") if options["dry_run"] else ("created", "dropped")
         self.stdout.write(
-            f"Department search graphs: {len(result.created)} {verb} created {result.created}, "
-            f"{len(result.dropped)} {verb} dropped {result.dropped}, {len(result.kept)} kept {result.kept}."
+            f"Department search graphs (department ids): {create} {result.created or 'none'}; "
+            f"{drop} {result.dropped or 'none'}; kept {result.kept or 'none'}."
         )

@@ -165,6 +165,13 @@ class RecognitionEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # The transparency pages count faces refused, not attempts: two runs of the same face at
+            # once (a redelivered task beside the first) must not both record the refusal.
+            models.UniqueConstraint(
+                fields=["face"], condition=models.Q(outcome="refused"), name="one_refusal_per_face"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.outcome} for face {self.face_id} ({self.result_count} results)"

@@ -31,6 +31,7 @@ from faces.signals import department_backfilled
 logger = logging.getLogger(__name__)
 
 NOT_ALLOWED_REASON = "Facial recognition is not used for this jurisdiction."
+NOT_ALLOWED_DETAIL = "Recognition is not allowed for this department: no descriptor was computed, no search was run."
 
 
 def _claim(image_id: int) -> bool:
@@ -121,11 +122,13 @@ def face_process(face_id: int) -> str:
     return "done"
 
 
-def _record_refusals(faces: Iterable[Face], department_id: int) -> None:
+def _record_refusals(faces: Iterable[Face], department_id: int, *, detail: str = "", actor=None) -> None:
     """One audit row per face the gate kept out of the gallery search (counted on the transparency pages).
 
-    Once per face, however often it is processed (a redelivered task, a reprocess): the
-    pages count faces refused, not attempts.
+    Once per face, however often it is processed (a redelivered task, a reprocess, two runs at
+    once): the pages count faces refused, not attempts. The database's one_refusal_per_face
+    constraint decides between concurrent runs (ON CONFLICT DO NOTHING); reading first only
+    spares the usual case an insert.
     """
     candidates = list(faces)
     refused = RecognitionEvent.objects.filter(
@@ -133,14 +136,18 @@ def _record_refusals(faces: Iterable[Face], department_id: int) -> None:
     )
     recorded = set(refused.values_list("face_id", flat=True))
     RecognitionEvent.objects.bulk_create(
-        RecognitionEvent(
-            face=face,
-            department_id=department_id,
-            outcome=RecognitionEvent.Outcome.REFUSED,
-            detail="Recognition is not allowed for this department: no descriptor was computed, no search was run.",
-        )
-        for face in candidates
-        if face.pk not in recorded
+        [
+            RecognitionEvent(
+                face=face,
+                department_id=department_id,
+                outcome=RecognitionEvent.Outcome.REFUSED,
+                detail=detail or NOT_ALLOWED_DETAIL,
+                actor=actor,
+            )
+            for face in candidates
+            if face.pk not in recorded
+        ],
+        ignore_conflicts=True,
     )
 
 
@@ -241,12 +248,8 @@ def face_suggest(face: Face, vector: np.ndarray, *, actor=None) -> list[MatchSug
     matches = search_gallery(vector, exclude_image_id=face.image_id, exclude_officer_ids=rejected, department_ids=scope)
     with transaction.atomic():
         if not policy.lock_recognition_allowed(department_id):
-            RecognitionEvent.objects.create(
-                face=face,
-                department_id=department_id,
-                outcome=RecognitionEvent.Outcome.REFUSED,
-                detail="Recognition was turned off before the search finished.",
-                actor=actor,
+            _record_refusals(
+                [face], department_id, detail="Recognition was turned off before the search finished.", actor=actor
             )
             return []
         # The photo's own department is share-locked and checked just above, in this transaction.

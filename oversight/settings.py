@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from oversight import embedded_db
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("OVERSIGHT_VAR_DIR", BASE_DIR / "var"))
 
@@ -144,11 +146,9 @@ DATABASE_URL = env_str("DATABASE_URL")
 USING_EMBEDDED_DATABASE = not DATABASE_URL
 # The embedded server's shared_buffers (applies at its next start, `make stop`): enough to keep the
 # gallery search's graph in memory (oversight/embedded_db.py).
-EMBEDDED_DB_SHARED_BUFFERS = env_str("EMBEDDED_DB_SHARED_BUFFERS", "512MB")
+EMBEDDED_DB_SHARED_BUFFERS = env_str("EMBEDDED_DB_SHARED_BUFFERS", embedded_db.DEFAULT_SHARED_BUFFERS)
 if USING_EMBEDDED_DATABASE:
-    from oversight.embedded_db import embedded_database_url
-
-    DATABASE_URL = embedded_database_url(EMBEDDED_PGDATA, shared_buffers=EMBEDDED_DB_SHARED_BUFFERS)
+    DATABASE_URL = embedded_db.embedded_database_url(EMBEDDED_PGDATA, shared_buffers=EMBEDDED_DB_SHARED_BUFFERS)
 if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (with pgvector)")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}

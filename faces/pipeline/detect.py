@@ -68,10 +68,7 @@ def detect_faces(
        found nothing pay it).
     """
     image = _check_rgb(rgb)
-    if not 0 <= upsample <= MAX_UPSAMPLE:
-        raise ValueError(f"upsample must be between 0 and {MAX_UPSAMPLE}, not {upsample}")
-    if fallback not in FALLBACKS:
-        raise ValueError(f"fallback must be one of {FALLBACKS}, not {fallback!r}")
+    _check_options(upsample, fallback)
     faces = _detect(image, model, upsample, max_side, adjust_threshold)
     if faces or not fallback:
         return faces
@@ -141,10 +138,7 @@ def detect_faces_staged(
             fallback_max_side=fallback_max_side,
         )
         return
-    if fallback not in FALLBACKS:
-        raise ValueError(f"fallback must be one of {FALLBACKS}, not {fallback!r}")
-    if upsample > MAX_UPSAMPLE:
-        raise ValueError(f"upsample must be between 0 and {MAX_UPSAMPLE}, not {upsample}")
+    _check_options(upsample, fallback)
     full: Future[list[DetectedFace]] = _fine_pass_pool().submit(
         _detect, image, "hog", upsample, max_side, adjust_threshold
     )
@@ -243,6 +237,13 @@ def _detector(model: str) -> Any:
                 face_recognition_models.cnn_face_detector_model_location()
             )
     return detectors[model]
+
+
+def _check_options(upsample: int, fallback: str) -> None:
+    if not 0 <= upsample <= MAX_UPSAMPLE:
+        raise ValueError(f"upsample must be between 0 and {MAX_UPSAMPLE}, not {upsample}")
+    if fallback not in FALLBACKS:
+        raise ValueError(f"fallback must be one of {FALLBACKS}, not {fallback!r}")
 
 
 def _check_rgb(rgb: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from django.views.decorators.http import condition, require_GET
 from departments.models import Department
 from departments.selectors import department_picker_groups
 from faces.selectors import recognition_notice
+from faces.services.takedown import can_take_down
 from faces.throttles import throttle_wait
 from faces.uploader import upload_marker
 from faces.views.access import too_many_requests
@@ -29,7 +30,6 @@ from oversight.exceptions import DomainError
 from videos.forms import ACCEPT, VideoUploadForm
 from videos.models import Video
 from videos.selectors import video_for_page, video_page_data
-from videos.services.takedown import can_take_down_video
 from videos.services.uploads import video_create
 from videos.validation import VideoLimits
 
@@ -128,7 +128,7 @@ def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
     context = {
         "video": video,
         "data": video_page_data(video),
-        "can_take_down": can_take_down_video(request.user, video.department_id),
+        "can_take_down": can_take_down(request.user, video.department_id),
     }
     return render(request, "videos/video_detail.html", context)
 

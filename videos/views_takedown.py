@@ -7,10 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
+from faces.services.takedown import can_take_down
 from oversight.exceptions import NotPermitted
 from videos.forms import VideoTakedownForm
 from videos.models import Video
-from videos.services.takedown import NOT_PERMITTED, can_take_down_video, video_takedown
+from videos.services.takedown import NOT_PERMITTED, video_takedown
 
 
 @require_http_methods(["GET", "POST"])
@@ -18,7 +19,7 @@ def video_takedown_page(request: HttpRequest, video_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     video = get_object_or_404(Video.objects.select_related("department"), pk=video_id)
-    if not can_take_down_video(request.user, video.department_id):
+    if not can_take_down(request.user, video.department_id):
         raise NotPermitted(NOT_PERMITTED)
     form = VideoTakedownForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

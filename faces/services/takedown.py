@@ -85,7 +85,8 @@ CARRIED_MEASURES = (PHOTOS_PROCESSED, FACES_PROCESSED, *SUGGESTION_MEASURES.valu
 SYSTEM_REASON = "Deleted by the site (no person asked)."
 
 
-def _month(moment: datetime.datetime | None) -> datetime.date:
+def month_of(moment: datetime.datetime | None) -> datetime.date:
+    """The first day of the moment's month in UTC (the transparency pages count by UTC month)."""
     assert moment is not None  # the queries below select rows with the date set
     utc = moment.astimezone(datetime.UTC)
     return datetime.date(utc.year, utc.month, 1)
@@ -98,20 +99,20 @@ def _carried_counts(image: Image, face_ids: list[int], *, is_still: bool) -> Cou
     """
     counts: Counter[tuple[int, datetime.date, str]] = Counter()
     if image.status == Image.Status.DONE and image.processed_at and not is_still:
-        counts[(image.department_id, _month(image.processed_at), PHOTOS_PROCESSED)] += 1
+        counts[(image.department_id, month_of(image.processed_at), PHOTOS_PROCESSED)] += 1
     processed = Face.objects.filter(pk__in=face_ids, processed_at__isnull=False)
     for moment in processed.values_list("processed_at", flat=True):
-        counts[(image.department_id, _month(moment), FACES_PROCESSED)] += 1
+        counts[(image.department_id, month_of(moment), FACES_PROCESSED)] += 1
     decided = MatchSuggestion.objects.filter(
         face_id__in=face_ids, status__in=list(SUGGESTION_MEASURES), decided_at__isnull=False
     )
     for status, moment in decided.values_list("status", "decided_at"):
-        counts[(image.department_id, _month(moment), SUGGESTION_MEASURES[status])] += 1
+        counts[(image.department_id, month_of(moment), SUGGESTION_MEASURES[status])] += 1
     undone = Decision.objects.filter(
         Q(image_id=image.pk) | Q(face_id__in=face_ids), kind__in=IDENTIFYING_DECISIONS, undone_at__isnull=False
     )
     for department_id, moment in undone.values_list("department_id", "undone_at"):
-        counts[(department_id, _month(moment), IDENTIFICATIONS_UNDONE)] += 1
+        counts[(department_id, month_of(moment), IDENTIFICATIONS_UNDONE)] += 1
     return counts
 
 

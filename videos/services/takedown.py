@@ -16,7 +16,6 @@ current and stale) are deleted after the commit by a task that retries a refusin
 
 from __future__ import annotations
 
-import datetime
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +30,7 @@ from faces.services.takedown import (
     AlreadyTakenDown,
     can_take_down,
     clean_reason,
+    month_of,
     still_takedown_in_transaction,
 )
 from faces.storage import delete_counting, queue_files_removal
@@ -45,16 +45,6 @@ NOT_PERMITTED = "Only an administrator or a coordinator of this department can t
 class VideoAlreadyTakenDown(Conflict):
     code = "already_taken_down"
     default_message = "This video was taken down already."
-
-
-def can_take_down_video(user: Any, department_id: int | None) -> bool:
-    """The photos' rule: administrators, and the coordinators of the video's department."""
-    return can_take_down(user, department_id)
-
-
-def _month(moment: datetime.datetime) -> datetime.date:
-    utc = moment.astimezone(datetime.UTC)
-    return datetime.date(utc.year, utc.month, 1)
 
 
 def _still_image_ids(video_id: int) -> list[int]:
@@ -91,7 +81,7 @@ def _take_down(video_id: int, *, actor: Any, reason: str, permitted: Callable[[i
         stills_removed=stills,
         faces_removed=faces,
         embeddings_removed=embeddings,
-        processed_month=_month(locked.processed_at) if done and locked.processed_at else None,
+        processed_month=month_of(locked.processed_at) if done and locked.processed_at else None,
     )
     video_id, sha256 = locked.pk, locked.sha256
     names = [f.name for f in (locked.file, locked.public_file, locked.poster) if f and f.name]
@@ -109,10 +99,10 @@ def video_takedown(video: Video, *, actor: Any, reason: str) -> VideoTakedown:
     3. Write the audit, delete the row (the cascade takes the sequences and tracks).
     4. After the commit, a task deletes the stored files and counts them on the audit.
     """
-    if not can_take_down_video(actor, video.department_id):
+    if not can_take_down(actor, video.department_id):
         raise NotPermitted(NOT_PERMITTED)
     reason = clean_reason(reason, what="video")
-    return _take_down(video.pk, actor=actor, reason=reason, permitted=lambda dept: can_take_down_video(actor, dept))
+    return _take_down(video.pk, actor=actor, reason=reason, permitted=lambda dept: can_take_down(actor, dept))
 
 
 def video_takedown_by_site(video: Video, *, reason: str = SYSTEM_REASON) -> VideoTakedown:

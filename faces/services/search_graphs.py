@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 
+from faces.pipeline.embed import current_embedding_variant
 from faces.pipeline.search import department_graph_name, department_graphs
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,12 @@ def department_graphs_sync(*, dry_run: bool = False) -> GraphSync:
             result.skipped = True
             return result
         try:
-            cursor.execute("SELECT department_id, count(*) FROM faces_officercentroid GROUP BY department_id")
+            # Counted as the planner counts them (faces.pipeline.search.gallery_sizes): current variant only.
+            cursor.execute(
+                "SELECT department_id, count(*) FROM faces_officercentroid WHERE variant IN (%s, '') "
+                "GROUP BY department_id",
+                [current_embedding_variant()],
+            )
             officers = {int(d): int(n) for d, n in cursor.fetchall()}
             existing = department_graphs()
             wanted = {d for d, n in officers.items() if minimum > 0 and n > minimum}

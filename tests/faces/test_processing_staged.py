@@ -62,7 +62,7 @@ def test_a_crowd_photo_in_stages_stores_and_embeds_every_face_once(allowed_depar
     assert all(f.embedding is not None or f.embedding_skipped_reason for f in faces)
 
 
-def test_a_disallowed_department_gets_every_box_in_stages_and_nothing_biometric(
+def test_a_disallowed_department_gets_every_box_of_a_large_photo_and_nothing_biometric(
     disallowed_department, staged, monkeypatch
 ):
     monkeypatch.setattr(processing, "compute_embeddings", lambda *a, **k: pytest.fail("descriptors computed"))

@@ -162,3 +162,42 @@ def test_a_department_with_recognition_off_never_holds_biometric_data_from_a_vid
             services.image_delete(image)
         if not policy.recognition_allowed(other_department):
             recognition.department_set_recognition(other_department, allowed=True, actor=None, reason="reset")
+
+
+@pytest.mark.django_db
+def test_matching_a_departments_videos_after_enabling_stops_at_once_when_the_flag_goes_off_again(
+    clip, tmp_path, disallowed_department, monkeypatch
+):
+    other_clip, _truth = motion_clip(tmp_path / "longer.mp4", seconds=2.5)  # uploads are de-duplicated by bytes
+    videos = [stored_video(disallowed_department, path) for path in (clip, other_clip)]
+    for video in videos:
+        assert video_process(video.pk) == "done"  # stills and sequences, nothing biometric
+    assert_no_biometric_data(disallowed_department)
+    Department.objects.filter(pk=disallowed_department.pk).update(facial_recognition_allowed=True)
+    calls = count_embedding_calls(monkeypatch)
+    real = matching.video_embed_and_match
+    seen = []
+
+    def match_then_turn_off(video):
+        seen.append(video.pk)
+        searched = real(video)
+        turn_off(disallowed_department)
+        return searched
+
+    monkeypatch.setattr(matching, "video_embed_and_match", match_then_turn_off)
+    matching.department_videos_match(disallowed_department.pk)
+    assert seen == [videos[0].pk]  # the second video is never embedded
+    assert calls and set(calls) == {disallowed_department.pk}
+    assert_no_biometric_data(disallowed_department)
+
+
+@pytest.mark.django_db
+def test_matching_the_videos_of_a_department_with_recognition_off_computes_nothing(
+    clip, disallowed_department, monkeypatch
+):
+    video = stored_video(disallowed_department, clip)
+    video_process(video.pk)
+    calls = count_embedding_calls(monkeypatch)
+    assert matching.department_videos_match(disallowed_department.pk) == 0
+    assert calls == []
+    assert_no_biometric_data(disallowed_department)
